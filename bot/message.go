@@ -1,0 +1,300 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"time"
+)
+
+// Platform names, used as store keys and metrics labels.
+const (
+	PlatformConsole  = "console"
+	PlatformLark     = "lark"
+	PlatformDingTalk = "dingtalk"
+)
+
+// User is a platform user as the adapter knows it: ID is the platform's stable
+// id (Lark open_id, DingTalk staffId, console name) and Name what people see.
+type User struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// Message is one incoming chat message, already stripped of platform types.
+type Message struct {
+	Platform  string
+	ChatID    string // group key: Lark chat_id, DingTalk conversationId
+	MessageID string // platform message id; the dedupe key for redeliveries
+	Sender    User
+	// SenderIsAdmin is the platform's own word that the sender administers
+	// the group (DingTalk isAdmin, Lark chat owner/manager). Configured
+	// admins are added by the bot.
+	SenderIsAdmin bool
+	// Text with every mention written as "@Name" and any mention of the bot
+	// itself removed.
+	Text string
+	// Mentions in the order they appear, the bot excluded.
+	Mentions []User
+	// ReplyTo is the platform message id this message replies to (Lark
+	// parent_id, or root_id when that is what identifies the thread).
+	ReplyTo string
+	// RootID is the first message of the thread, when the platform says.
+	RootID string
+	Time   time.Time
+	// Direct is true for a 1:1 chat with the bot.
+	Direct bool
+}
+
+// Reply is a message the bot wants posted. Text may carry mention tokens
+// made by MentionToken; adapters render them natively (Lark <at>, DingTalk
+// @userId plus atUserIds) and only for users listed in Mentions.
+type Reply struct {
+	Platform string
+	ChatID   string
+	// ReplyTo is the message being answered; empty for proactive messages.
+	ReplyTo string
+	Text    string
+	// Mentions lists every user whose token appears in Text or Card. A token
+	// for a user not listed here is rendered as plain text.
+	Mentions []User
+	// Card, when set, is rendered as an interactive card by adapters that
+	// implement CardSender; the others post Text.
+	Card *Card
+	// Key is a stable idempotency key: the same Key means the same message,
+	// so a retried send must not post twice (Lark uuid, outbox key).
+	Key string
+	// Urgent messages may be posted in quiet hours.
+	Urgent bool
+}
+
+// Card is a platform-neutral interactive card.
+type Card struct {
+	Title string
+	// Template is a colour hint: "blue", "green", "orange", "red", "grey".
+	Template string
+	// Body is lightweight markdown (bold, line breaks) with mention tokens.
+	Body    string
+	Buttons []Button
+}
+
+// Button is a card button. Adapters put Action and TaskID into the button's
+// value and hand them back in an Action when it is clicked.
+type Button struct {
+	Label  string
+	Action string // one of the Action* constants
+	TaskID int64
+	// Primary marks the button drawn as the main one.
+	Primary bool
+}
+
+// Card button actions.
+const (
+	ActionAck      = "ack"
+	ActionProgress = "progress"
+	ActionDone     = "done"
+	ActionAssist   = "assist"
+)
+
+// Action is a card button click.
+type Action struct {
+	Platform string
+	ChatID   string
+	// EventID is the platform's id for this click, used to dedupe.
+	EventID string
+	// MessageID is the card message that was clicked, when known.
+	MessageID     string
+	User          User
+	UserIsAdmin   bool
+	Action        string
+	TaskID        int64
+	Time          time.Time
+}
+
+// ActionResult is what the adapter answers a click with, inside the
+// platform's 3-second window: a toast and, if set, the card's new face.
+type ActionResult struct {
+	Toast string
+	// ToastKind is "success", "info", "warning" or "error".
+	ToastKind string
+	Card      *Card
+	Mentions  []User
+	// Followups are posted to the chat after the answer (e.g. the help
+	// flag's @-mention of the lead).
+	Followups []Reply
+}
+
+// Handler is what adapters call. HandleMessage returns the replies to post
+// (none for plain chat or a redelivered message); adapters post them in
+// order. Both methods are safe for concurrent use.
+type Handler interface {
+	HandleMessage(ctx context.Context, m Message) []Reply
+	HandleAction(ctx context.Context, a Action) ActionResult
+}
+
+// Adapter connects one platform. Lifecycle: New → Start → Close; Close is
+// safe after a failed or partial Start and more than once.
+type Adapter interface {
+	// Platform returns one of the Platform* constants.
+	Platform() string
+	// Start connects and begins delivering events to h. It returns once the
+	// adapter is running (or failed to start); the work goes on in the
+	// background until Close.
+	Start(ctx context.Context, h Handler) error
+	Sender
+	Close() error
+}
+
+// Sender posts a reply. An error from Send is a *SendError when the adapter
+// can classify it; its Retry field says whether trying again makes sense.
+type Sender interface {
+	Send(ctx context.Context, r Reply) error
+}
+
+// AdminChecker is an optional Adapter capability: asking the platform who
+// administers a group.
+type AdminChecker interface {
+	IsGroupAdmin(ctx context.Context, chatID, userID string) (bool, error)
+}
+
+// CardSender is an optional capability: the adapter renders Reply.Card
+// natively. Adapters without it get Reply.Text only.
+type CardSender interface {
+	SendsCards() bool
+}
+
+// Reason classifies a failed send; it doubles as a metrics label.
+type Reason string
+
+const (
+	ReasonThrottled Reason = "throttled" // rate limited: retry after a pause
+	ReasonTransient Reason = "transient" // network, 5xx: retry
+	ReasonAuth      Reason = "auth"      // credentials or token rejected
+	ReasonInvalid   Reason = "invalid"   // the platform rejected the message itself
+	ReasonGone      Reason = "gone"      // chat or webhook no longer exists
+	ReasonQuota     Reason = "quota"     // monthly quota used up
+	ReasonOther     Reason = "other"
+)
+
+// SendError is a classified send failure. Err must never carry secrets.
+type SendError struct {
+	Reason Reason
+	Retry  bool
+	// RetryAfter, when non-zero, is the platform's own hint.
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *SendError) Error() string {
+	if e.Err == nil {
+		return "send failed: " + string(e.Reason)
+	}
+	return "send failed (" + string(e.Reason) + "): " + e.Err.Error()
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Mention tokens. The bot writes "<@id>" for a mention; adapters split the
+// text with Spans and render each mention natively. User-typed text placed
+// into replies goes through Escape, so nothing a user types becomes a token.
+const (
+	tokenOpen  = "<@"
+	tokenClose = ">"
+)
+
+// MentionToken returns the token for u inside Reply.Text or Card.Body.
+func MentionToken(u User) string { return tokenOpen + u.ID + tokenClose }
+
+// Escape neutralises anything in user text that an adapter or platform
+// could read as a mention: our own token opener and the platforms' @all
+// forms. It inserts a zero-width space, so the text still reads the same.
+func Escape(s string) string {
+	if s == "" {
+		return s
+	}
+	r := strings.NewReplacer(
+		"<@", "<\u200b@",
+		"<at", "<\u200bat",
+		"<AT", "<\u200bAT",
+		"@all", "@\u200ball",
+		"@所有人", "@\u200b所有人",
+		"@everyone", "@\u200beveryone",
+	)
+	return r.Replace(s)
+}
+
+// Span is a piece of reply text: literal Text, or a Mention.
+type Span struct {
+	Text    string
+	Mention *User
+}
+
+// Spans splits text into literal runs and mentions of the listed users. A
+// token naming someone not in mentions, or "all", stays literal text with
+// its "<@" broken, so it can never notify anyone.
+func Spans(text string, mentions []User) []Span {
+	var out []Span
+	for text != "" {
+		i := strings.Index(text, tokenOpen)
+		if i < 0 {
+			out = appendText(out, text)
+			break
+		}
+		j := strings.Index(text[i+len(tokenOpen):], tokenClose)
+		if j < 0 {
+			out = appendText(out, text)
+			break
+		}
+		id := text[i+len(tokenOpen) : i+len(tokenOpen)+j]
+		out = appendText(out, text[:i])
+		if u, ok := findUser(mentions, id); ok && !isAll(id) {
+			uu := u
+			out = append(out, Span{Mention: &uu})
+		} else {
+			out = appendText(out, "<\u200b@"+id+tokenClose)
+		}
+		text = text[i+len(tokenOpen)+j+len(tokenClose):]
+	}
+	return out
+}
+
+func appendText(out []Span, s string) []Span {
+	if s == "" {
+		return out
+	}
+	if n := len(out); n > 0 && out[n-1].Mention == nil {
+		out[n-1].Text += s
+		return out
+	}
+	return append(out, Span{Text: s})
+}
+
+func findUser(us []User, id string) (User, bool) {
+	for _, u := range us {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	return User{}, false
+}
+
+func isAll(id string) bool {
+	switch strings.ToLower(strings.TrimSpace(id)) {
+	case "all", "@all", "everyone", "所有人", "":
+		return true
+	}
+	return false
+}
+
+// PlainText renders text with mentions as "@Name", for logs, the console
+// and platforms' fallback text.
+func PlainText(text string, mentions []User) string {
+	var b strings.Builder
+	for _, s := range Spans(text, mentions) {
+		if s.Mention != nil {
+			b.WriteString("@" + s.Mention.Name)
+			continue
+		}
+		b.WriteString(s.Text)
+	}
+	return b.String()
+}
