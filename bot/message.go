@@ -102,12 +102,12 @@ type Action struct {
 	// EventID is the platform's id for this click, used to dedupe.
 	EventID string
 	// MessageID is the card message that was clicked, when known.
-	MessageID     string
-	User          User
-	UserIsAdmin   bool
-	Action        string
-	TaskID        int64
-	Time          time.Time
+	MessageID   string
+	User        User
+	UserIsAdmin bool
+	Action      string
+	TaskID      int64
+	Time        time.Time
 }
 
 // ActionResult is what the adapter answers a click with, inside the
