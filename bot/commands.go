@@ -1,0 +1,299 @@
+package bot
+
+import (
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"collabbot/rules"
+	"collabbot/store"
+)
+
+// command is a parsed slash command: name (canonical), and the rest.
+type command struct {
+	name  string
+	typed string // as the user wrote it, for "unknown command" replies
+	args  string
+}
+
+// commandNames maps every accepted spelling to the canonical name.
+var commandNames = map[string]string{
+	"task": "task", "new": "task", "新建": "task", "任务创建": "task",
+	"ack": "ack", "确认": "ack", "收到": "ack",
+	"update": "update", "进度": "update", "更新": "update",
+	"done": "done", "完成": "done",
+	"accept": "accept", "验收": "accept", "通过": "accept",
+	"reject": "reject", "驳回": "reject", "退回": "reject",
+	"assist": "assist", "协助": "assist", "需协助": "assist",
+	"resolve": "resolve", "解除": "resolve", "已解决": "resolve",
+	"risk": "risk", "风险": "risk",
+	"delay": "delay", "延期": "delay",
+	"approve": "approve", "批准": "approve", "同意": "approve",
+	"deny": "deny", "拒绝": "deny", "不同意": "deny",
+	"list": "list", "任务": "list", "列表": "list",
+	"mine": "mine", "我的": "mine",
+	"overdue": "overdue", "逾期": "overdue",
+	"assists": "assists", "协助列表": "assists",
+	"weekly": "weekly", "周报": "weekly",
+	"show": "show", "查看": "show", "详情": "show",
+	"assign": "assign", "转交": "assign",
+	"cancel": "cancel", "取消": "cancel",
+	"config": "config", "配置": "config", "设置": "config",
+	"lang": "lang", "语言": "lang",
+	"help": "help", "帮助": "help",
+}
+
+// splitCommand recognises "/name args" (also full-width ／).
+func splitCommand(text string) (command, bool) {
+	t := strings.TrimSpace(text)
+	switch {
+	case strings.HasPrefix(t, "/"):
+		t = t[1:]
+	case strings.HasPrefix(t, "／"):
+		t = t[len("／"):]
+	default:
+		return command{}, false
+	}
+	name, args, _ := strings.Cut(t, " ")
+	// "/进度#3" and "/ack#3" are common without the space.
+	if i := strings.IndexAny(name, "#＃【"); i > 0 {
+		args = name[i:] + " " + args
+		name = name[:i]
+	}
+	c := command{typed: name, args: strings.TrimSpace(args)}
+	c.name = commandNames[strings.ToLower(name)]
+	return c, true
+}
+
+func (b *Bot) command(r *request, c command) ([]Reply, error) {
+	switch c.name {
+	case "task":
+		return b.createFromText(r, c.args)
+	case "ack":
+		return b.cmdAck(r, c.args)
+	case "update":
+		return b.cmdUpdate(r, c.args)
+	case "done":
+		return b.cmdDone(r, c.args)
+	case "accept":
+		return b.cmdAccept(r, c.args)
+	case "reject":
+		return b.cmdReject(r, c.args)
+	case "assist":
+		return b.cmdAssist(r, c.args)
+	case "resolve":
+		return b.cmdResolve(r, c.args)
+	case "risk":
+		return b.cmdRisk(r, c.args)
+	case "delay":
+		return b.cmdDelay(r, c.args)
+	case "approve":
+		return b.cmdDecideDelay(r, c.args, true)
+	case "deny":
+		return b.cmdDecideDelay(r, c.args, false)
+	case "list", "mine", "overdue", "assists":
+		return b.cmdList(r, c.name)
+	case "weekly":
+		return b.cmdWeekly(r)
+	case "show":
+		return b.cmdShow(r, c.args)
+	case "assign":
+		return b.cmdAssign(r, c.args)
+	case "cancel":
+		return b.cmdCancel(r, c.args)
+	case "config":
+		return b.cmdConfig(r, c.args)
+	case "lang":
+		return b.cmdConfig(r, "lang "+c.args)
+	case "help":
+		return []Reply{r.reply(helpText(r.lang))}, nil
+	}
+	return []Reply{r.reply(tr(r.lang, msgUnknownCommand, Escape(c.typed)))}, nil
+}
+
+// freeText handles a message that is not a slash command: a task request,
+// a near miss, a tagged message (【需协助】#3 …), or a reply in a task's
+// thread.
+func (b *Bot) freeText(r *request) ([]Reply, error) {
+	if !mayConcernBot(r.text) {
+		return b.threadReply(r)
+	}
+	res := rules.Parse(r.text, r.set.parseOptions(r.now, b.cal))
+	switch res.Kind {
+	case rules.KindTask, rules.KindNearMiss:
+		return b.createFromResult(r, res)
+	case rules.KindTagged:
+		return b.tagged(r, res)
+	}
+	return b.threadReply(r)
+}
+
+// tagged handles 【需协助】/【风险】/【延期】 messages about an existing task.
+func (b *Bot) tagged(r *request, res rules.Result) ([]Reply, error) {
+	args := res.Rest
+	if res.Ref > 0 {
+		args = "#" + strconv.FormatInt(res.Ref, 10) + " " + args
+	}
+	switch {
+	case res.Tags.Assist:
+		return b.cmdAssist(r, args)
+	case res.Tags.Risk:
+		return b.cmdRisk(r, args)
+	case res.Tags.Delay:
+		return b.cmdDelay(r, args)
+	}
+	// A tier tag alone says nothing the bot can act on.
+	return nil, nil
+}
+
+// threadReply records a plain reply in a task's thread as a progress update.
+func (b *Bot) threadReply(r *request) ([]Reply, error) {
+	id := r.tx.ThreadTask(r.key(), r.msg.ReplyTo)
+	if id == 0 {
+		id = r.tx.ThreadTask(r.key(), r.msg.RootID)
+	}
+	if id == 0 || strings.TrimSpace(r.text) == "" {
+		return nil, nil
+	}
+	t, err := r.tx.Task(r.key(), id)
+	if err != nil || t.Status.Closed() {
+		return nil, nil
+	}
+	return b.recordUpdate(r, t, r.text, true)
+}
+
+var (
+	reTaskRef = regexp.MustCompile(`^[#＃]\s*([0-9０-９]+)`)
+	rePercent = regexp.MustCompile(`([0-9０-９]{1,3})\s*[%％]`)
+)
+
+// taskRef takes "#12" off the front of args. Without one it falls back to
+// the thread the message replies to.
+func (r *request) taskRef(args string) (int64, string) {
+	a := strings.TrimSpace(args)
+	if m := reTaskRef.FindStringSubmatch(a); m != nil {
+		n, err := strconv.ParseInt(toHalfWidth(m[1]), 10, 64)
+		if err == nil {
+			return n, strings.TrimSpace(a[len(m[0]):])
+		}
+	}
+	if id := r.tx.ThreadTask(r.key(), r.msg.ReplyTo); id != 0 {
+		return id, a
+	}
+	if id := r.tx.ThreadTask(r.key(), r.msg.RootID); id != 0 {
+		return id, a
+	}
+	return 0, a
+}
+
+// findTask resolves the task a command is about. When no id is given and
+// the sender owns exactly one open task, that one is meant. A nil task
+// comes with the reply that explains what is missing.
+func (b *Bot) findTask(r *request, args, usage string) (*store.Task, string, []Reply, error) {
+	id, rest := r.taskRef(args)
+	if id == 0 {
+		var mine []*store.Task
+		err := r.tx.Tasks(r.key(), func(t *store.Task) error {
+			if !t.Status.Closed() && t.Owner.ID == r.msg.Sender.ID {
+				mine = append(mine, t)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if len(mine) == 1 {
+			return mine[0], rest, nil, nil
+		}
+		return nil, "", []Reply{r.reply(tr(r.lang, msgNeedTaskID, usage))}, nil
+	}
+	t, err := r.tx.Task(r.key(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, "", []Reply{r.reply(tr(r.lang, msgNoSuchTask, id))}, nil
+	}
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return t, rest, nil, nil
+}
+
+// role names who may do something, for permission checks and for the
+// reply that says who may.
+type role int
+
+const (
+	roleOwner role = 1 << iota
+	roleCollaborator
+	roleInitiator
+	roleLead
+	roleAdmin
+)
+
+func (r *request) roles(t *store.Task) role {
+	id := r.msg.Sender.ID
+	var got role
+	if t.Owner.ID == id {
+		got |= roleOwner
+	}
+	if t.Initiator.ID == id {
+		got |= roleInitiator
+	}
+	for _, c := range t.Collaborators {
+		if c.ID == id {
+			got |= roleCollaborator
+		}
+	}
+	if r.set.Lead != nil && r.set.Lead.ID == id {
+		got |= roleLead
+	}
+	if r.admin {
+		got |= roleAdmin
+	}
+	return got
+}
+
+// deny returns the "only … may" reply when the sender has none of want.
+func (r *request) deny(t *store.Task, want role, action string) []Reply {
+	if r.roles(t)&want != 0 {
+		return nil
+	}
+	var who []string
+	if want&roleOwner != 0 {
+		who = append(who, tr(r.lang, wordOwner)+" "+t.Owner.Name)
+	}
+	if want&roleCollaborator != 0 && len(t.Collaborators) > 0 {
+		who = append(who, tr(r.lang, wordCollaborators))
+	}
+	if want&roleInitiator != 0 {
+		who = append(who, tr(r.lang, wordInitiator)+" "+t.Initiator.Name)
+	}
+	if want&roleLead != 0 {
+		if r.set.Lead != nil {
+			who = append(who, tr(r.lang, wordLead)+" "+r.set.Lead.Name)
+		} else {
+			who = append(who, tr(r.lang, wordLead))
+		}
+	}
+	if want&roleAdmin != 0 {
+		who = append(who, tr(r.lang, wordAdmins))
+	}
+	return []Reply{r.reply(tr(r.lang, msgNotAllowed, t.ID, action, strings.Join(who, tr(r.lang, wordListSep))))}
+}
+
+func (r *request) history(t *store.Task, action, detail string) error {
+	return r.tx.AppendHistory(t.Group, t.ID, store.HistoryEntry{At: r.now, By: r.sender(), Action: action, Detail: detail})
+}
+
+// parsePercent finds "80%" in text; -1 when none.
+func parsePercent(text string) int {
+	m := rePercent.FindStringSubmatch(text)
+	if m == nil {
+		return -1
+	}
+	n, err := strconv.Atoi(toHalfWidth(m[1]))
+	if err != nil || n > 100 {
+		return -1
+	}
+	return n
+}

@@ -1,0 +1,288 @@
+package bot
+
+import (
+	"fmt"
+	"strings"
+)
+
+// tr looks a message up in lang ("en" or Chinese for anything else) and
+// formats it. A missing key is a programming error the catalog test
+// catches; at run time it shows the key rather than nothing.
+func tr(lang, key string, args ...any) string {
+	m, ok := catalog[key]
+	if !ok {
+		return key
+	}
+	f := m[0]
+	if lang == "en" {
+		f = m[1]
+	}
+	if len(args) == 0 {
+		return f
+	}
+	return fmt.Sprintf(f, args...)
+}
+
+// Message keys. Each has a Chinese and an English text in catalog.
+const (
+	msgInternalError     = "internal_error"
+	msgDirectIntro       = "direct_intro"
+	msgUnknownCommand    = "unknown_command"
+	msgNeedTaskID        = "need_task_id"
+	msgNoSuchTask        = "no_such_task"
+	msgNotAllowed        = "not_allowed"
+	msgTaskUsage         = "task_usage"
+	msgCreated           = "created"
+	msgOwnerIsSender     = "owner_is_sender"
+	msgHelpRaisedInline  = "help_raised_inline"
+	msgAskAck            = "ask_ack"
+	msgTaskClosed        = "task_closed"
+	msgAlreadyAcked      = "already_acked"
+	msgAcked             = "acked"
+	msgUpdateUsage       = "update_usage"
+	msgUpdated           = "updated"
+	msgHintDone          = "hint_done"
+	msgAlreadyDone       = "already_done"
+	msgDoneAwaitAccept   = "done_await_accept"
+	msgDoneClosed        = "done_closed"
+	msgNotAwaitingAccept = "not_awaiting_accept"
+	msgAccepted          = "accepted"
+	msgRejectNeedsReason = "reject_needs_reason"
+	msgRejected          = "rejected"
+	msgAssistUsage       = "assist_usage"
+	msgAssistNoHelper    = "assist_no_helper"
+	msgAssistRaised      = "assist_raised"
+	msgAssistFromCard    = "assist_from_card"
+	msgNoOpenHelp        = "no_open_help"
+	msgResolved          = "resolved"
+	msgRiskUsage         = "risk_usage"
+	msgRiskRecorded      = "risk_recorded"
+	msgDelayPending      = "delay_pending"
+	msgDelayBadDeadline  = "delay_bad_deadline"
+	msgDelayNotLater     = "delay_not_later"
+	msgDelayNeedsReason  = "delay_needs_reason"
+	msgDelayRequested    = "delay_requested"
+	msgNoPendingDelay    = "no_pending_delay"
+	msgDelayApproved     = "delay_approved"
+	msgDelayDenied       = "delay_denied"
+	msgAssignUsage       = "assign_usage"
+	msgAssigned          = "assigned"
+	msgCancelled         = "cancelled"
+	msgNearMiss          = "near_miss"
+	msgMalformed         = "malformed"
+	msgExample           = "example"
+	msgListTitle         = "list_title"
+	msgMineTitle         = "mine_title"
+	msgOverdueTitle      = "overdue_title"
+	msgAssistsTitle      = "assists_title"
+	msgListEmpty         = "list_empty"
+	msgMineEmpty         = "mine_empty"
+	msgOverdueEmpty      = "overdue_empty"
+	msgAssistsEmpty      = "assists_empty"
+	msgListMore          = "list_more"
+	msgWeeklyTitle       = "weekly_title"
+	msgWeeklyOwners      = "weekly_owners"
+	msgConfigAdminsOnly  = "config_admins_only"
+	msgConfigUnknownKey  = "config_unknown_key"
+	msgConfigBadValue    = "config_bad_value"
+	msgConfigSaved       = "config_saved"
+	msgConfigShow        = "config_show"
+	msgConfigUsage       = "config_usage"
+	msgActionDuplicate   = "action_duplicate"
+	msgActionUnknown     = "action_unknown"
+	msgProgressHowTo     = "progress_howto"
+
+	wordOwner           = "w_owner"
+	wordCollaborators   = "w_collaborators"
+	wordInitiator       = "w_initiator"
+	wordInitiatorOrLead = "w_initiator_or_lead"
+	wordLead            = "w_lead"
+	wordAdmins          = "w_admins"
+	wordListSep         = "w_list_sep"
+	wordRequest         = "w_request"
+	wordDue             = "w_due"
+	wordTier            = "w_tier"
+	wordStatus          = "w_status"
+	wordStatusOpen      = "w_status_open"
+	wordStatusDone      = "w_status_done"
+	wordStatusAccepted  = "w_status_accepted"
+	wordStatusCancelled = "w_status_cancelled"
+	wordUrgent          = "w_urgent"
+	wordImportant       = "w_important"
+	wordRoutine         = "w_routine"
+	wordOverdueBy       = "w_overdue_by"
+	wordNeedsHelp       = "w_needs_help"
+	wordDelayPending    = "w_delay_pending"
+	wordDelayed         = "w_delayed"
+	wordNotAcked        = "w_not_acked"
+	wordAcked           = "w_acked"
+	wordRisk            = "w_risk"
+	wordHistory         = "w_history"
+	wordNone            = "w_none"
+	wordWeeklyDone      = "w_weekly_done"
+	wordWeeklyPlan      = "w_weekly_plan"
+	wordWeeklyRisk      = "w_weekly_risk"
+	wordNotSet          = "w_not_set"
+	wordPlatformAdmins  = "w_platform_admins"
+	wordOn              = "w_on"
+	wordOff             = "w_off"
+	btnAck              = "b_ack"
+	btnProgress         = "b_progress"
+	btnDone             = "b_done"
+	btnAssist           = "b_assist"
+)
+
+var catalog = map[string][2]string{
+	msgInternalError: {"抱歉，处理这条消息时出错了，请稍后重试；如果一直出错，请联系管理员。",
+		"Sorry, something went wrong handling that message. Please try again; if it keeps failing, tell an admin."},
+	msgDirectIntro: {"我是项目群协作机器人，请把我拉进项目群使用。群里的每个请求都按【主题-事项-需求-截止时间】写，我会把它记成任务并跟进。",
+		"I am a project-group collaboration bot: add me to a project group. Write every request there as 【topic-item-request-deadline】 and I will track it."},
+	msgUnknownCommand: {"没有 /%s 这个命令。发送 /help 查看全部命令和示例。", "There is no /%s command. Send /help for every command with examples."},
+	msgNeedTaskID:     {"请写明任务编号，例如：%s\n（发送 /mine 查看你的任务编号）", "Please name the task, e.g. %s\n(send /mine to see your task ids)"},
+	msgNoSuchTask:     {"本群没有任务 #%d。发送 /list 查看进行中的任务。", "This group has no task #%d. Send /list to see open tasks."},
+	msgNotAllowed:     {"#%[1]d：只有%[3]s可以执行 %[2]s。", "#%[1]d: only %[3]s may use %[2]s."},
+	msgTaskUsage:      {"请按【主题-事项-需求-截止时间】写任务，例如：\n/task %s", "Write the task as 【topic-item-request-deadline】, e.g.\n/task %s"},
+	msgCreated:        {"✅ 已创建任务 #%d %s", "✅ Task #%d created: %s"},
+	msgOwnerIsSender:  {"（消息里没有 @ 负责人，负责人记为发起人本人；如需指定，请在消息中 @ 对方）", "(Nobody was @-mentioned, so you own this task; @-mention someone to make them the owner.)"},
+	msgHelpRaisedInline: {"🆘 已标记需协助。",
+		"🆘 Marked as needing help."},
+	msgAskAck:            {"请 %[1]s 在%[3]s内发送 /ack #%[2]d 确认接收（逾时视为默认接受）。", "%[1]s, please send /ack #%[2]d within %[3]s to confirm (silence counts as accepted)."},
+	msgTaskClosed:        {"#%d 已%s，无需再操作。", "#%d is %s; nothing more to do."},
+	msgAlreadyAcked:      {"#%d 已于 %s 确认接收。", "#%d was already acknowledged at %s."},
+	msgAcked:             {"👌 #%[1]d 已确认接收，截止 %[3]s。%[2]s", "👌 #%[1]d acknowledged, due %[3]s. %[2]s"},
+	msgUpdateUsage:       {"请写上进展，例如：/update #%d 80%% 已完成接口联调，剩余测试", "Say what changed, e.g. /update #%d 80%% API integration done, testing left"},
+	msgUpdated:           {"📝 #%d 进度已更新（%d%%）。", "📝 #%d progress recorded (%d%%)."},
+	msgHintDone:          {"进度已到 100%%，完成后请发送 /done #%d。", "That is 100%%: send /done #%d when it is finished."},
+	msgAlreadyDone:       {"#%d 已标记完成，正在等待 %s 验收（/accept 或 /reject）。", "#%d is already done and waits for %s to review (/accept or /reject)."},
+	msgDoneAwaitAccept:   {"🎉 #%d 已标记完成，请 %s 验收：/accept #%d 通过，或 /reject #%d 意见 退回。", "🎉 #%d is done. %s, please review: /accept #%d, or /reject #%d <comments>."},
+	msgDoneClosed:        {"🎉 #%d 已完成并关闭。", "🎉 #%d is done and closed."},
+	msgNotAwaitingAccept: {"#%d 当前状态为“%s”，不在待验收状态。负责人发送 /done 后才能验收。", "#%d is %s, not awaiting review; the owner sends /done first."},
+	msgAccepted:          {"✅ #%d 验收通过，任务关闭。辛苦了 %s！", "✅ #%d accepted and closed. Thanks, %s!"},
+	msgRejectNeedsReason: {"退回时请写明意见，例如：/reject #%d 登录页在 iOS 上错位", "Say why, e.g. /reject #%d login page misaligned on iOS"},
+	msgRejected:          {"↩️ #%d 验收未通过，已退回 %s。意见：%s", "↩️ #%d sent back to %s. Comments: %s"},
+	msgAssistUsage:       {"请写明需要什么协助，例如：【需协助】#%d 需要法务确认合同条款 @李四", "Say what help you need, e.g. 【需协助】#%d need legal to check the contract @Li Si"},
+	msgAssistNoHelper:    {"🆘 #%d 已标记需协助：%s\n本群还没有设置组长，管理员可发送 /config lead @某人 设置；也可以在消息里 @ 能协助的人。", "🆘 #%d needs help: %s\nThis group has no lead yet: an admin can send /config lead @someone, or @-mention who can help."},
+	msgAssistRaised:      {"🆘 #%[1]d %[3]s 需要协助：%[4]s\n请 %[2]s 协助处理，解决后发送 /resolve #%[5]d。", "🆘 #%[1]d %[3]s needs help: %[4]s\n%[2]s, please help; send /resolve #%[5]d when it is sorted."},
+	msgAssistFromCard:    {"（通过卡片按钮请求协助）", "(help requested from the card)"},
+	msgNoOpenHelp:        {"#%d 没有未解决的协助请求。", "#%d has no open help request."},
+	msgResolved:          {"✅ #%d 的 %d 个协助请求已解除。", "✅ Cleared %[2]d help request(s) on #%[1]d."},
+	msgRiskUsage:         {"风险预警请写明原因和应对方案，例如：/risk #%d 第三方接口文档未到，计划周三前改用备用方案", "Give the cause and your plan, e.g. /risk #%d vendor docs missing, switching to plan B by Wednesday"},
+	msgRiskRecorded:      {"⚠️ #%[1]d %[2]s 风险预警：%[3]s\n%[4]s 请关注。如需调整截止时间，负责人可发送 /delay。", "⚠️ #%[1]d %[2]s risk: %[3]s\n%[4]s please take note. The owner can send /delay to move the deadline."},
+	msgDelayPending:      {"#%d 已有一个待审批的延期申请，请发起人或组长发送 /approve #%d 或 /deny #%d。", "#%d already has a delay request waiting: the initiator or lead sends /approve #%d or /deny #%d."},
+	msgDelayBadDeadline:  {"新的截止时间有误：%s\n示例：/delay #%d 9月20日 等待第三方接口文档", "The new deadline is wrong: %s\nExample: /delay #%d 9月20日 waiting for vendor docs"},
+	msgDelayNotLater:     {"新的截止时间 %s 不晚于当前截止时间 %s", "the new deadline %s is not later than the current one, %s"},
+	msgDelayNeedsReason:  {"请写明延期原因", "give a reason for the delay"},
+	msgDelayRequested:    {"⏳ #%[1]d 申请延期：%[2]s → %[3]s，原因：%[4]s\n请 %[5]s 审批：/approve #%[6]d 同意，/deny #%[7]d 驳回。", "⏳ #%[1]d asks for a delay: %[2]s → %[3]s, because: %[4]s\n%[5]s, please decide: /approve #%[6]d or /deny #%[7]d."},
+	msgNoPendingDelay:    {"#%d 没有待审批的延期申请。", "#%d has no delay request waiting."},
+	msgDelayApproved:     {"✅ #%[1]d 延期已批准，%[2]s 新的截止时间：%[4]s（原 %[3]s）。", "✅ #%[1]d delay approved. %[2]s new deadline: %[4]s (was %[3]s)."},
+	msgDelayDenied:       {"❌ #%[1]d 延期未获批准，%[2]s 截止时间仍为 %[3]s。%[4]s", "❌ #%[1]d delay denied. %[2]s the deadline stays %[3]s. %[4]s"},
+	msgAssignUsage:       {"请 @ 新的负责人，例如：/assign #%d @李四", "@-mention the new owner, e.g. /assign #%d @Li Si"},
+	msgAssigned:          {"🔁 #%[1]d 负责人由 %[2]s 转为 %[3]s，请发送 /ack #%[4]d 确认接收。", "🔁 #%[1]d moved from %[2]s to %[3]s; please send /ack #%[4]d to confirm."},
+	msgCancelled:         {"🚫 #%d 已取消。%s", "🚫 #%d cancelled. %s"},
+	msgNearMiss:          {"看起来是一条任务，但要用中文方括号【】：", "This looks like a task, but it needs the 【】 brackets:"},
+	msgMalformed:         {"这条任务的格式需要修改：", "This task request needs fixing:"},
+	msgExample:           {"正确示例：%s", "Corrected example: %s"},
+	msgListTitle:         {"📋 进行中的任务（%d）：", "📋 Open tasks (%d):"},
+	msgMineTitle:         {"📋 你的任务（%d）：", "📋 Your tasks (%d):"},
+	msgOverdueTitle:      {"⏰ 已逾期的任务（%d）：", "⏰ Overdue tasks (%d):"},
+	msgAssistsTitle:      {"🆘 需协助的任务（%d）：", "🆘 Tasks needing help (%d):"},
+	msgListEmpty:         {"本群没有进行中的任务。", "No open tasks in this group."},
+	msgMineEmpty:         {"你没有进行中的任务。", "You have no open tasks."},
+	msgOverdueEmpty:      {"没有逾期的任务 👍", "Nothing is overdue 👍"},
+	msgAssistsEmpty:      {"没有待协助的任务。", "No open help requests."},
+	msgListMore:          {"……另有 %d 项未列出", "…and %d more"},
+	msgWeeklyTitle:       {"📊 项目周报（%s ~ %s）", "📊 Weekly summary (%s ~ %s)"},
+	msgWeeklyOwners:      {"本周任务分布：%s", "Due this week by owner: %s"},
+	msgConfigAdminsOnly:  {"只有群管理员可以修改本群设置（群主、群管理员或配置文件里的管理员）。发送 /config 可查看当前设置。", "Only group admins may change settings (the group owner, managers, or admins in the bot's config). Send /config to view them."},
+	msgConfigUnknownKey:  {"没有“%s”这个设置项。", "There is no setting called %q."},
+	msgConfigBadValue:    {"设置 %s 的值“%s”无效，例如：%s", "%s cannot be set to %q; example: %s"},
+	msgConfigSaved:       {"✅ 设置已保存。", "✅ Saved."},
+	msgConfigShow: {"⚙️ 本群设置\n语言：%s\n组长：%s\n管理员：%s\n每日进度提醒：%s\n周报：%s\n工作时间：%s-%s\n完成后需验收：%s\n确认接收时限：%s\n【紧急】响应时限：%s\n【重要】响应时限：%s\n协助请求再提醒：%s\n截止前预警：%d 个工作日\n时区：%s",
+		"⚙️ Group settings\nlanguage: %s\nlead: %s\nadmins: %s\ndaily nudge: %s\nweekly summary: %s\nworking hours: %s-%s\nacceptance after done: %s\nacknowledge within: %s\n【紧急】 response: %s\n【重要】 response: %s\nhelp re-ping after: %s\npre-deadline warning: %d working days\ntime zone: %s"},
+	msgConfigUsage: {"修改：/config lead @王五 · /config nudge 17:30|off · /config weekly Mon 10:00 · /config workday 09:00-18:00 · /config acceptance on|off · /config ack 24h · /config urgent 15m · /config important 48h · /config help 24h · /config warn 2 · /config admin add|remove @某人 · /lang en|zh",
+		"Change: /config lead @someone · /config nudge 17:30|off · /config weekly Mon 10:00 · /config workday 09:00-18:00 · /config acceptance on|off · /config ack 24h · /config urgent 15m · /config important 48h · /config help 24h · /config warn 2 · /config admin add|remove @someone · /lang en|zh"},
+	msgActionDuplicate: {"已处理", "Already done"},
+	msgActionUnknown:   {"这个按钮已失效", "This button no longer works"},
+	msgProgressHowTo:   {"请在群里发送：/update #%d 80%% 今天完成了……", "Send in the group: /update #%d 80%% today I finished…"},
+
+	wordOwner:           {"负责人", "owner"},
+	wordCollaborators:   {"协作人", "collaborators"},
+	wordInitiator:       {"发起人", "initiator"},
+	wordInitiatorOrLead: {"发起人或组长", "the initiator or lead"},
+	wordLead:            {"组长", "lead"},
+	wordAdmins:          {"群管理员", "group admins"},
+	wordListSep:         {"、", ", "},
+	wordRequest:         {"需求", "request"},
+	wordDue:             {"截止", "due"},
+	wordTier:            {"级别", "tier"},
+	wordStatus:          {"状态", "status"},
+	wordStatusOpen:      {"进行中", "open"},
+	wordStatusDone:      {"待验收", "awaiting review"},
+	wordStatusAccepted:  {"完成", "closed"},
+	wordStatusCancelled: {"取消", "cancelled"},
+	wordUrgent:          {"紧急", "urgent"},
+	wordImportant:       {"重要", "important"},
+	wordRoutine:         {"日常", "routine"},
+	wordOverdueBy:       {"已逾期 %s", "overdue %s"},
+	wordNeedsHelp:       {"需协助", "needs help"},
+	wordDelayPending:    {"延期待批", "delay pending"},
+	wordDelayed:         {"已延期", "delayed"},
+	wordNotAcked:        {"未确认", "not acknowledged"},
+	wordAcked:           {"已确认", "acknowledged"},
+	wordRisk:            {"风险", "risk"},
+	wordHistory:         {"记录", "history"},
+	wordNone:            {"（无）", "(none)"},
+	wordWeeklyDone:      {"【上周成果】", "[Done last week]"},
+	wordWeeklyPlan:      {"【本周计划】", "[Due this week]"},
+	wordWeeklyRisk:      {"【风险卡点】", "[Risks and blockers]"},
+	wordNotSet:          {"未设置", "not set"},
+	wordPlatformAdmins:  {"群主和群管理员", "group owner and managers"},
+	wordOn:              {"开启", "on"},
+	wordOff:             {"关闭", "off"},
+	btnAck:              {"确认接收", "Acknowledge"},
+	btnProgress:         {"更新进度", "Update progress"},
+	btnDone:             {"完成", "Done"},
+	btnAssist:           {"需协助", "Need help"},
+}
+
+// helpText is /help: every command with an example.
+func helpText(lang string) string {
+	if lang == "en" {
+		return strings.TrimSpace(`
+📖 collabbot commands
+New task: 【topic-item-request-deadline】, @-mention the owner
+  e.g. @Zhang San 【产品研发-需求确认-提供技术评估方案-9月15日前】
+  deadlines: 2026-09-30 · 9月15日 · 9月15日17:00 · 明天 · 周五 · 下周一 · 3个工作日内 · 48小时内 · 月底 · 下班前 (no 尽快)
+  tags: 【紧急】 urgent · 【重要】 important · 【需协助】 help needed
+/ack #3 (/确认) confirm you have it
+/update #3 80% text (/进度) progress; replying in the task's thread counts too
+/done #3 (/完成) finished → the initiator reviews
+/accept #3 · /reject #3 comments (/验收 /驳回) review
+【需协助】#3 text @someone or /assist #3 text (/协助) ask for help · /resolve #3 clear it
+/risk #3 cause and plan (/风险) risk warning
+/delay #3 9月20日 reason (/延期) ask for more time · /approve #3 · /deny #3
+/list /mine /overdue /assists (/任务 /我的 /逾期 /协助列表) lists, oldest due first
+/show #3 (/查看) details and history · /assign #3 @someone (/转交) · /cancel #3 (/取消)
+/weekly (/周报) this week's summary
+/config (/配置) group settings (admins) · /lang zh|en
+Every working day at 17:00 owners who have not updated are reminded; overdue tasks are escalated.`)
+	}
+	return strings.TrimSpace(`
+📖 协作机器人命令
+新建任务：【主题-事项-需求-截止时间】，并 @ 负责人
+  例：@张三 【产品研发-需求确认-提供技术评估方案-9月15日前】
+  截止时间可写：2026-09-30 · 9月15日 · 9月15日17:00 · 明天 · 周五 · 下周一 · 3个工作日内 · 48小时内 · 月底 · 下班前（不接受“尽快”）
+  标签：【紧急】【重要】【需协助】
+/ack #3（/确认）确认接收
+/update #3 80% 进展（/进度）更新进度；在任务消息下回复也算
+/done #3（/完成）标记完成，交发起人验收
+/accept #3 · /reject #3 意见（/验收 /驳回）验收通过或退回
+【需协助】#3 说明 @某人 或 /assist #3 说明（/协助）请求协助 · /resolve #3 解除
+/risk #3 原因和方案（/风险）风险预警
+/delay #3 9月20日 原因（/延期）申请延期 · /approve #3 批准 · /deny #3 驳回
+/list /mine /overdue /assists（/任务 /我的 /逾期 /协助列表）任务列表，按截止时间排序
+/show #3（/查看）详情与记录 · /assign #3 @某人（/转交）· /cancel #3（/取消）
+/weekly（/周报）本周周报
+/config（/配置）本群设置（管理员）· /lang en|zh 切换语言
+每个工作日 17:00 提醒未更新进度的负责人；逾期任务会逐级提醒。`)
+}

@@ -1,0 +1,822 @@
+package rules
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ParseDeadline resolves s, which must be a deadline expression as a whole
+// (see format.md). The error, when not nil, is an Error for FieldDeadline:
+// CodeMissing for blank input, CodeVague, CodeBad, CodePast or
+// CodeNoWorkday.
+func ParseDeadline(s string, opt Options) (time.Time, error) {
+	opt = opt.withDefaults()
+	due, code := resolveDeadline(s, opt)
+	if code != "" {
+		return time.Time{}, Error{Field: FieldDeadline, Input: strings.TrimSpace(s), Code: code}
+	}
+	return due, nil
+}
+
+// DeadlinePrefix finds the longest prefix of s, ending at a whitespace
+// boundary or at the end, that is a deadline expression, as in
+// "/delay #12 9月20日 下午5点 等待接口文档". When no whitespace boundary
+// works it falls back to any character boundary, so "9月20日等待接口文档"
+// still splits. A recognised prefix that resolves badly (past, invalid
+// date) is returned with its error, since that is what the user meant.
+func DeadlinePrefix(s string, opt Options) (raw string, due time.Time, rest string, err error) {
+	opt = opt.withDefaults()
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", time.Time{}, "", Error{Field: FieldDeadline, Code: CodeMissing}
+	}
+	try := func(end int) bool {
+		cand := strings.TrimSpace(s[:end])
+		if cand == "" {
+			return false
+		}
+		d, code, ok := parseDeadlineExpr(cand, opt)
+		if !ok {
+			return false
+		}
+		raw, rest = cand, strings.TrimSpace(s[end:])
+		if code != "" {
+			err = Error{Field: FieldDeadline, Input: cand, Code: code}
+		} else {
+			due = d
+		}
+		return true
+	}
+	if try(len(s)) {
+		return
+	}
+	for end := len(s); end > 0; {
+		r, w := utf8.DecodeLastRuneInString(s[:end])
+		end -= w
+		if unicode.IsSpace(r) && try(end) {
+			return
+		}
+	}
+	for end := len(s); end > 0; {
+		_, w := utf8.DecodeLastRuneInString(s[:end])
+		end -= w
+		if end > 0 && try(end) {
+			return
+		}
+	}
+	first, _, _ := strings.Cut(s, " ")
+	code := CodeBad
+	if isVague(first) {
+		code = CodeVague
+	}
+	return "", time.Time{}, s, Error{Field: FieldDeadline, Input: first, Code: code}
+}
+
+// resolveDeadline is ParseDeadline without the error wrapping; opt must
+// have its defaults filled.
+func resolveDeadline(s string, opt Options) (time.Time, Code) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, CodeMissing
+	}
+	due, code, ok := parseDeadlineExpr(s, opt)
+	if !ok {
+		if isVague(s) {
+			return time.Time{}, CodeVague
+		}
+		return time.Time{}, CodeBad
+	}
+	return due, code
+}
+
+// looksLikeDeadline reports whether s has the shape of a deadline, ignoring
+// whether its value is possible or past. Error.Message uses it to tell
+// "2月30日" (no such day) from "下个版本" (not a deadline at all).
+func looksLikeDeadline(s string) bool {
+	_, _, ok := parseDeadlineExpr(s, Options{Now: time.Date(2026, 1, 1, 0, 0, 0, 0, shanghai)}.withDefaults())
+	return ok
+}
+
+// vagueWords name no point in time. The seeds ban 尽快 explicitly; the
+// rest are what people write instead.
+var vagueWords = []string{
+	"尽快", "尽早", "尽量", "asap", "近期", "近日", "最近", "抓紧", "马上", "立刻", "立即", "随时",
+	"及时", "待定", "tbd", "有空", "得空", "空了", "方便", "稍后", "回头", "改天", "择日", "日后",
+	"越快越好", "左右", "前后", "大概", "大约", "差不多", "这几天", "这两天", "过几天", "几天",
+	"月中", "月初", "上旬", "中旬", "下旬", "年前", "年后", "节前", "节后", "早点", "快点",
+	"urgent", "soon",
+}
+
+// vagueExact are vague only as the whole deadline; inside other text
+// they are legitimate parts of one (下周一, 下个月底).
+var vagueExact = []string{"下周", "下个月", "下月", "本月", "这个月", "周末", "本周末", "这周末", "今晚", "明晚", "晚上"}
+
+func isVague(s string) bool {
+	n := strings.ToLower(normalize(strings.TrimSpace(s)))
+	n = strings.Join(strings.Fields(n), "")
+	n = trimDeadlineSuffix(n)
+	for _, w := range vagueExact {
+		if n == w {
+			return true
+		}
+	}
+	for _, w := range vagueWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalizer maps full-width digits and punctuation and the traditional
+// characters that occur in deadlines onto the forms the parser reads.
+var normalizer = func() *strings.Replacer {
+	pairs := []string{
+		"：", ":", "／", "/", "．", ".", "－", "-", "（", "(", "）", ")", "\u3000", " ",
+		"點", "点", "後", "后", "週", "周", "禮", "礼", "號", "号", "時", "时", "個", "个",
+		"內", "内", "這", "这", "兩", "两", "鐘", "钟", "夠", "够", "為", "为", "畫", "画",
+	}
+	for d := '０'; d <= '９'; d++ {
+		pairs = append(pairs, string(d), string('0'+d-'０'))
+	}
+	return strings.NewReplacer(pairs...)
+}()
+
+func normalize(s string) string { return normalizer.Replace(s) }
+
+// deadlineSuffixes mean "by then, inclusive"; longest first.
+var deadlineSuffixes = []string{"之前", "以前", "截止", "为止", "前"}
+
+// pastSuffixes mark the stripped word as 前, which after a duration means
+// "ago": 3天前 is three days ago, not within three days.
+func trimDeadlineSuffix(s string) string {
+	for _, suf := range deadlineSuffixes {
+		if t, ok := strings.CutSuffix(s, suf); ok && strings.TrimSpace(t) != "" {
+			return strings.TrimSpace(t)
+		}
+	}
+	return s
+}
+
+var deadlinePrefixes = []string{"截止到", "截止至", "截至到", "截至", "截止", "最晚", "最迟", "不晚于", "在", "于"}
+
+// dparser is a backtracking recursive-descent parser over the normalised
+// runes of one deadline expression. Spaces may stand between tokens.
+type dparser struct {
+	s     []rune
+	i     int
+	opt   Options
+	now   time.Time
+	today time.Time // 00:00 of now's civil date
+	// ago is set when the stripped suffix was 前 and so a bare duration
+	// counts backwards.
+	ago bool
+}
+
+// maxDeadlineLen bounds the text tried as a deadline: the longest real one
+// (2026年09月30日 下午5点30分之前) is well under it, and callers try many
+// suffixes and prefixes of long messages.
+const maxDeadlineLen = 120
+
+// parseDeadlineExpr parses s as a whole. ok reports that s has a
+// deadline's shape; code, when not empty, is why its value is unusable.
+func parseDeadlineExpr(s string, opt Options) (due time.Time, code Code, ok bool) {
+	if len(s) > maxDeadlineLen {
+		return time.Time{}, "", false
+	}
+	n := strings.ToLower(strings.TrimSpace(normalize(s)))
+	n = strings.TrimRight(n, "。!！ ")
+	for _, pre := range deadlinePrefixes {
+		if t, ok := strings.CutPrefix(n, pre); ok && strings.TrimSpace(t) != "" {
+			n = strings.TrimSpace(t)
+			break
+		}
+	}
+	stripped := trimDeadlineSuffix(n)
+	p := &dparser{
+		s:   []rune(stripped),
+		opt: opt,
+		now: opt.Now,
+		ago: stripped != n && strings.HasSuffix(n, "前"),
+	}
+	y, m, d := opt.Now.Date()
+	p.today = time.Date(y, m, d, 0, 0, 0, 0, opt.Loc)
+	for _, alt := range []func() (time.Time, Code, bool){p.duration, p.workdays, p.periodEnd, p.dated, p.timeOnly} {
+		p.i = 0
+		due, code, ok = alt()
+		if ok && p.eof() {
+			if code == "" && due.Before(opt.Now) {
+				code = CodePast
+			}
+			if code != "" {
+				due = time.Time{}
+			}
+			return due, code, true
+		}
+	}
+	return time.Time{}, "", false
+}
+
+func (p *dparser) skipSpace() {
+	for p.i < len(p.s) && unicode.IsSpace(p.s[p.i]) {
+		p.i++
+	}
+}
+
+func (p *dparser) eof() bool {
+	p.skipSpace()
+	return p.i == len(p.s)
+}
+
+// lit consumes the first of words found at the current position, in the
+// order given (so list longer words first), and returns it.
+func (p *dparser) lit(words ...string) (string, bool) {
+	p.skipSpace()
+	for _, w := range words {
+		wr := []rune(w)
+		if p.i+len(wr) <= len(p.s) && string(p.s[p.i:p.i+len(wr)]) == w {
+			p.i += len(wr)
+			return w, true
+		}
+	}
+	return "", false
+}
+
+// peek reports whether one of words comes next without consuming it.
+func (p *dparser) peek(words ...string) bool {
+	save := p.i
+	_, ok := p.lit(words...)
+	p.i = save
+	return ok
+}
+
+// cnValue is the value of a Chinese digit.
+func cnValue(r rune) (int, bool) {
+	switch r {
+	case '〇', '零':
+		return 0, true
+	case '两':
+		return 2, true
+	}
+	for i, c := range []rune("一二三四五六七八九") {
+		if c == r {
+			return i + 1, true
+		}
+	}
+	return 0, false
+}
+
+// num reads a number of at most maxDigits digits: ASCII digits, Chinese
+// digits read one by one (二〇二六), or a Chinese numeral with 十 (十五,
+// 二十, 三十一). width is the digit count, for telling years from days.
+func (p *dparser) num(maxDigits int) (n, width int, ok bool) {
+	p.skipSpace()
+	start := p.i
+	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+		p.i++
+	}
+	if w := p.i - start; w > 0 {
+		if w > maxDigits {
+			p.i = start
+			return 0, 0, false
+		}
+		for _, r := range p.s[start:p.i] {
+			n = n*10 + int(r-'0')
+		}
+		return n, w, true
+	}
+	// Chinese: [d]十[d] or a run of digits.
+	var digits []int
+	ten := false
+	for p.i < len(p.s) {
+		r := p.s[p.i]
+		if r == '十' && !ten {
+			if len(digits) > 1 {
+				break
+			}
+			ten = true
+			if len(digits) == 0 {
+				digits = append(digits, 1)
+			}
+			digits = append(digits, -1) // marks the 十
+			p.i++
+			continue
+		}
+		v, isDigit := cnValue(r)
+		if !isDigit {
+			break
+		}
+		digits = append(digits, v)
+		p.i++
+	}
+	if len(digits) == 0 {
+		p.i = start
+		return 0, 0, false
+	}
+	if ten {
+		// digits is [tens, -1] or [tens, -1, units]
+		if len(digits) > 3 || digits[0] == 0 {
+			p.i = start
+			return 0, 0, false
+		}
+		n = digits[0] * 10
+		if len(digits) == 3 {
+			n += digits[2]
+		}
+		return n, 2, true
+	}
+	if len(digits) > maxDigits {
+		p.i = start
+		return 0, 0, false
+	}
+	for _, d := range digits {
+		n = n*10 + d
+	}
+	return n, len(digits), true
+}
+
+// eod is the end of workday on t's civil date.
+func (p *dparser) eod(t time.Time) time.Time { return p.opt.EndOfDay.On(t) }
+
+// validDate reports whether y-m-d exists.
+func validDate(y, m, d int) bool {
+	if m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	return d <= time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// Durations bound the arithmetic: more than this many working days is a
+// typo, and stepping through them costs time.
+const maxWorkdays = 1000
+
+// duration: 30分钟内 半小时内 一个半小时内 24小时内 3天内 两周内 1个月内.
+func (p *dparser) duration() (time.Time, Code, bool) {
+	n, _, haveNum := p.num(6)
+	half := false
+	if haveNum {
+		if _, ok := p.lit("个半"); ok {
+			half = true
+		}
+	} else if _, ok := p.lit("半"); ok {
+		half = true
+	} else {
+		return time.Time{}, "", false
+	}
+	unit, ok := p.lit("分钟", "分", "个小时", "个钟头", "小时", "钟头", "天", "日", "个星期", "个礼拜", "星期", "礼拜", "周", "个月")
+	if !ok {
+		return time.Time{}, "", false
+	}
+	if half && unit != "个小时" && unit != "小时" && unit != "个钟头" && unit != "钟头" {
+		return time.Time{}, "", false
+	}
+	_, within := p.lit("以内", "之内", "内", "之后", "以后", "后")
+	if unit == "日" && !within {
+		return time.Time{}, "", false // 3日 is the 3rd of the month
+	}
+	if !within && p.ago {
+		return time.Time{}, CodePast, true
+	}
+	var d time.Time
+	switch unit {
+	case "分钟", "分":
+		d = p.now.Add(time.Duration(n) * time.Minute)
+	case "个小时", "小时", "个钟头", "钟头":
+		m := n * 60
+		if half {
+			m += 30
+		}
+		d = p.now.Add(time.Duration(m) * time.Minute)
+	case "天", "日":
+		d = p.eod(civilDay(p.today, n))
+	case "个星期", "个礼拜", "星期", "礼拜", "周":
+		d = p.eod(civilDay(p.today, 7*n))
+	case "个月":
+		y, m, day := p.today.Date()
+		// Clamp to the month's last day: one month from 1月31日 is 2月28日.
+		last := time.Date(y, m+time.Month(n)+1, 0, 0, 0, 0, 0, p.opt.Loc).Day()
+		d = p.eod(time.Date(y, m+time.Month(n), min(day, last), 0, 0, 0, 0, p.opt.Loc))
+	}
+	return d, "", true
+}
+
+// workdays: 3个工作日内 一个工作日内.
+func (p *dparser) workdays() (time.Time, Code, bool) {
+	n, _, ok := p.num(6)
+	if !ok {
+		return time.Time{}, "", false
+	}
+	p.lit("个")
+	if _, ok := p.lit("工作日", "工作天"); !ok {
+		return time.Time{}, "", false
+	}
+	_, within := p.lit("以内", "之内", "内", "之后", "以后", "后")
+	if !within && p.ago {
+		return time.Time{}, CodePast, true
+	}
+	if n > maxWorkdays {
+		return time.Time{}, CodeBad, true
+	}
+	return p.eod(AddWorkdays(p.opt.Calendar, p.today, n)), "", true
+}
+
+var (
+	thisWords = []string{"这个", "本个", "本", "这", "今"}
+	nextWords = []string{"下一个", "下个", "下一", "下"}
+	weekWords = []string{"星期", "礼拜", "周"}
+	endWords  = []string{"底", "末"}
+	inWords   = []string{"以内", "之内", "内"}
+)
+
+// periodEnd: 月底 本月底 月末 下月底 年底 本周内 下周内, optionally with a
+// time (月底17:00).
+func (p *dparser) periodEnd() (time.Time, Code, bool) {
+	start := p.i
+	y, m, _ := p.today.Date()
+	var day time.Time
+	switch {
+	case p.try(func() bool { p.lit(thisWords...); return p.litOK("月") && p.litAny(endWords, inWords) }):
+		day = time.Date(y, m+1, 0, 0, 0, 0, 0, p.opt.Loc)
+	case p.try(func() bool { return p.litOK(nextWords...) && p.litOK("月") && p.litAny(endWords, inWords) }):
+		day = time.Date(y, m+2, 0, 0, 0, 0, 0, p.opt.Loc)
+	case p.try(func() bool { p.lit("本", "今"); return p.litOK("年") && p.litAny(endWords, inWords) }):
+		day = time.Date(y, 12, 31, 0, 0, 0, 0, p.opt.Loc)
+	case p.try(func() bool {
+		_, this := p.lit(thisWords...)
+		if !p.litOK(weekWords...) {
+			return false
+		}
+		_, in := p.lit(inWords...)
+		return in || (this && p.eof())
+	}):
+		return p.weekEnd(0)
+	case p.try(func() bool { return p.litOK(nextWords...) && p.litOK(weekWords...) && p.litOK(inWords...) }):
+		return p.weekEnd(1)
+	default:
+		p.i = start
+		return time.Time{}, "", false
+	}
+	return p.withTime(day)
+}
+
+// weekEnd is the last working day of the week `weeks` after this one, at
+// the end of workday; a week whose working days are all over is an error
+// of its own, since "past" would not explain it.
+func (p *dparser) weekEnd(weeks int) (time.Time, Code, bool) {
+	monday := civilDay(p.today, -(int(p.today.Weekday())+6)%7+7*weeks)
+	for i := 6; i >= 0; i-- {
+		d := civilDay(monday, i)
+		if d.Before(p.today) {
+			break
+		}
+		if p.opt.Calendar.IsWorkday(d) {
+			due := p.eod(d)
+			if due.Before(p.now) {
+				break
+			}
+			return due, "", true
+		}
+	}
+	return time.Time{}, CodeNoWorkday, true
+}
+
+// try runs f and rewinds when it fails.
+func (p *dparser) try(f func() bool) bool {
+	save := p.i
+	if f() {
+		return true
+	}
+	p.i = save
+	return false
+}
+
+func (p *dparser) litOK(words ...string) bool {
+	_, ok := p.lit(words...)
+	return ok
+}
+
+func (p *dparser) litAny(lists ...[]string) bool {
+	for _, l := range lists {
+		if p.litOK(l...) {
+			return true
+		}
+	}
+	return false
+}
+
+// dated: a day (full date, month/day, day of month, relative day, weekday),
+// optionally annotated with its weekday, optionally with a time.
+func (p *dparser) dated() (time.Time, Code, bool) {
+	day, roll, code, ok := p.day()
+	if !ok {
+		return time.Time{}, "", false
+	}
+	if code != "" {
+		// Still consume a time so the shape is recognised as a whole.
+		p.clock()
+		return time.Time{}, code, true
+	}
+	if roll {
+		day = p.roll(day)
+	}
+	// 9月15日(周二) or 9月15日周二: checked, because a mismatch means the
+	// user has one of the two wrong and we cannot tell which.
+	save := p.i
+	paren := p.litOK("(")
+	if p.litOK(weekWords...) {
+		if wd, ok := p.weekdayNum(); ok && (!paren || p.litOK(")")) {
+			if isoWeekday(day) != wd {
+				p.clock()
+				return time.Time{}, CodeBad, true
+			}
+			save = p.i
+		}
+	}
+	p.i = save
+	return p.withTime(day)
+}
+
+// roll moves a month/day without a year to its next occurrence on or after
+// today, trying a few years so that 2月29日 finds the next leap year.
+func (p *dparser) roll(day time.Time) time.Time {
+	_, m, d := day.Date()
+	for y := p.today.Year(); y <= p.today.Year()+8; y++ {
+		if !validDate(y, int(m), d) {
+			continue
+		}
+		t := time.Date(y, m, d, 0, 0, 0, 0, p.opt.Loc)
+		if !t.Before(p.today) {
+			return t
+		}
+	}
+	return day
+}
+
+// withTime finishes a dated deadline: an optional time of day, else the
+// end of workday.
+func (p *dparser) withTime(day time.Time) (time.Time, Code, bool) {
+	h, m, code, ok := p.clock()
+	if !ok {
+		return p.eod(day), "", true
+	}
+	if code != "" {
+		return time.Time{}, code, true
+	}
+	y, mo, d := day.Date()
+	return time.Date(y, mo, d, h, m, 0, 0, p.opt.Loc), "", true
+}
+
+// timeOnly: 17:00 下班 中午 下午5点, today.
+func (p *dparser) timeOnly() (time.Time, Code, bool) {
+	h, m, code, ok := p.clock()
+	if !ok {
+		return time.Time{}, "", false
+	}
+	if code != "" {
+		return time.Time{}, code, true
+	}
+	y, mo, d := p.today.Date()
+	return time.Date(y, mo, d, h, m, 0, 0, p.opt.Loc), "", true
+}
+
+func isoWeekday(t time.Time) int {
+	if wd := int(t.Weekday()); wd != 0 {
+		return wd
+	}
+	return 7
+}
+
+// weekdayNum reads 一..六, 日/天/七 or 1..7 after 周/星期/礼拜.
+func (p *dparser) weekdayNum() (int, bool) {
+	p.skipSpace()
+	if p.i >= len(p.s) {
+		return 0, false
+	}
+	r := p.s[p.i]
+	var wd int
+	switch {
+	case r >= '1' && r <= '7':
+		wd = int(r - '0')
+	case r == '日' || r == '天' || r == '七':
+		wd = 7
+	default:
+		v, ok := cnValue(r)
+		if !ok || v < 1 || v > 6 || r == '两' {
+			return 0, false
+		}
+		wd = v
+	}
+	p.i++
+	return wd, true
+}
+
+// day reads the date part. roll is set for a month/day without a year,
+// which the caller moves to its next occurrence.
+func (p *dparser) day() (day time.Time, roll bool, code Code, ok bool) {
+	at := func(y, m, d int) time.Time {
+		return time.Date(y, time.Month(m), d, 0, 0, 0, 0, p.opt.Loc)
+	}
+	start := p.i
+	// 2026-09-30 2026/9/30 2026.9.30 2026年9月30日
+	if y, w, ok := p.num(4); ok && w == 4 {
+		if sep, ok := p.lit("-", "/", ".", "年"); ok {
+			if m, _, ok := p.num(2); ok {
+				closeM := sep
+				if sep == "年" {
+					closeM = "月"
+				}
+				if p.litOK(closeM) {
+					if d, _, ok := p.num(2); ok {
+						if sep == "年" {
+							p.lit("日", "号")
+						}
+						if !validDate(y, m, d) {
+							return time.Time{}, false, CodeBad, true
+						}
+						return at(y, m, d), false, "", true
+					}
+				}
+			}
+		}
+	}
+	p.i = start
+	// 9月15日 9月15号 九月十五 9/15 09-15 9.15, and 9月底
+	if m, _, ok := p.num(2); ok {
+		if sep, ok := p.lit("月", "/", "-", "."); ok {
+			if sep == "月" && p.litAny(endWords) {
+				y := p.today.Year()
+				if m < 1 || m > 12 {
+					return time.Time{}, false, CodeBad, true
+				}
+				last := at(y, m+1, 0)
+				if last.Before(p.today) {
+					last = at(y+1, m+1, 0)
+				}
+				return last, false, "", true
+			}
+			if d, _, ok := p.num(2); ok {
+				if sep == "月" {
+					p.lit("日", "号")
+				}
+				// Any year will do for the shape check; roll picks the real one.
+				if !validDate(2024, m, d) {
+					return time.Time{}, false, CodeBad, true
+				}
+				y := p.today.Year()
+				if !validDate(y, m, d) {
+					y = 2024 // a leap year, so roll can find the next 2月29日
+				}
+				return at(y, m, d), true, "", true
+			}
+		}
+	}
+	p.i = start
+	// 15号 15日: this month, or next month when already past.
+	if d, _, ok := p.num(2); ok {
+		if p.litOK("号", "日") && !p.peek("内", "以内", "之内") {
+			y, m, _ := p.today.Date()
+			t := at(y, int(m), d)
+			if d < p.today.Day() {
+				t = at(y, int(m)+1, d)
+			}
+			if d < 1 || d > 31 || t.Day() != d {
+				return time.Time{}, false, CodeBad, true
+			}
+			return t, false, "", true
+		}
+	}
+	p.i = start
+	// 今天 明天 后天 大后天, 昨天 前天 (past), and 今/明/后 before a part of
+	// the day (明早9点, 今晚8点).
+	rel := []struct {
+		w string
+		n int
+	}{
+		{"大后天", 3}, {"大前天", -3}, {"今天", 0}, {"今日", 0}, {"明天", 1}, {"明日", 1},
+		{"后天", 2}, {"昨天", -1}, {"昨日", -1}, {"前天", -2},
+	}
+	for _, r := range rel {
+		if p.litOK(r.w) {
+			return civilDay(p.today, r.n), false, "", true
+		}
+	}
+	for _, r := range []struct {
+		w string
+		n int
+	}{{"今", 0}, {"明", 1}, {"后", 2}} {
+		if p.litOK(r.w) {
+			if p.peek(dayParts...) {
+				return civilDay(p.today, r.n), false, "", true
+			}
+			p.i = start
+		}
+	}
+	// 周五 星期五 礼拜五 本周五 这周五 下周一 下下周三 上周五
+	weeks, bare := 0, true
+	switch {
+	case p.litOK("下下个", "下下"):
+		weeks, bare = 2, false
+	case p.litOK(nextWords...):
+		weeks, bare = 1, false
+	case p.litOK("上上个", "上上"):
+		weeks, bare = -2, false
+	case p.litOK("上一个", "上个", "上一", "上"):
+		weeks, bare = -1, false
+	case p.litOK(thisWords...):
+		bare = false
+	}
+	if p.litOK(weekWords...) {
+		if wd, ok := p.weekdayNum(); ok {
+			today := isoWeekday(p.today)
+			if bare {
+				return civilDay(p.today, (wd-today+7)%7), false, "", true
+			}
+			return civilDay(p.today, wd-today+7*weeks), false, "", true
+		}
+	}
+	p.i = start
+	return time.Time{}, false, "", false
+}
+
+// dayParts are the words for parts of the day that may precede a clock
+// time; longer first.
+var dayParts = []string{"凌晨", "早上", "早晨", "清晨", "上午", "中午", "下午", "傍晚", "晚上", "夜里", "早", "晚"}
+
+// clock reads a time of day: [part of day] 17:00 / 5点 / 5点半 / 10点30分
+// / 17时, or 下班 (end of workday), or a part of the day alone (上午 and
+// 中午 mean 12:00, 下午 the end of workday).
+func (p *dparser) clock() (h, m int, code Code, ok bool) {
+	start := p.i
+	part, _ := p.lit(dayParts...)
+	if p.litOK("下班") {
+		if part != "" {
+			p.i = start
+			return 0, 0, "", false
+		}
+		return p.opt.EndOfDay.Hour, p.opt.EndOfDay.Minute, "", true
+	}
+	h, _, okh := p.num(2)
+	if okh {
+		switch sep, _ := p.lit(":", "点钟", "点", "时"); sep {
+		case ":":
+			mm, w, ok := p.num(2)
+			if !ok || w != 2 {
+				p.i = start
+				return 0, 0, "", false
+			}
+			m = mm
+		case "点钟", "点", "时":
+			switch {
+			case p.litOK("半"):
+				m = 30
+			case p.litOK("一刻"):
+				m = 15
+			case p.litOK("三刻"):
+				m = 45
+			case p.litOK("整"):
+			default:
+				save := p.i
+				if mm, _, ok := p.num(2); ok {
+					m = mm
+					p.lit("分钟", "分")
+				} else {
+					p.i = save
+				}
+			}
+		default:
+			okh = false
+		}
+	}
+	if !okh {
+		switch part {
+		case "上午", "中午":
+			return 12, 0, "", true
+		case "下午":
+			return p.opt.EndOfDay.Hour, p.opt.EndOfDay.Minute, "", true
+		}
+		p.i = start
+		return 0, 0, "", false
+	}
+	switch part {
+	case "下午", "傍晚", "晚上", "夜里", "晚":
+		if h >= 1 && h <= 11 {
+			h += 12
+		} else if h == 12 && part != "下午" {
+			h = 24 // 晚上12点 is midnight at the end of that day
+		}
+	case "中午":
+		if h >= 1 && h <= 3 {
+			h += 12
+		}
+	case "凌晨", "早上", "早晨", "清晨", "上午", "早":
+		if h > 12 {
+			return 0, 0, CodeBad, true
+		}
+	}
+	if h > 24 || m > 59 || (h == 24 && m != 0) {
+		return 0, 0, CodeBad, true
+	}
+	return h, m, "", true
+}

@@ -1,0 +1,107 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// User is a platform user: ID is stable, Name is what people see.
+type User struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// IsZero reports whether u names nobody.
+func (u User) IsZero() bool { return u.ID == "" }
+
+// Settings are a group's own choices, set with /config. A zero field means
+// "use the global default" so that changing the default reaches every group
+// that never chose otherwise.
+type Settings struct {
+	Lang   string `json:"lang,omitempty"` // "zh" or "en"
+	Lead   *User  `json:"lead,omitempty"`
+	Admins []User `json:"admins,omitempty"`
+	// Times of day as "HH:MM".
+	DailyNudge    string `json:"daily_nudge,omitempty"`
+	WeeklySummary string `json:"weekly_summary,omitempty"` // "Mon 10:00"
+	WorkdayStart  string `json:"workday_start,omitempty"`
+	WorkdayEnd    string `json:"workday_end,omitempty"`
+	Timezone      string `json:"timezone,omitempty"`
+	// Switches and windows; pointers so "off" differs from "default".
+	NudgeEnabled      *bool          `json:"nudge_enabled,omitempty"`
+	RequireAcceptance *bool          `json:"require_acceptance,omitempty"`
+	AckWindow         *time.Duration `json:"ack_window,omitempty"`
+	UrgentAck         *time.Duration `json:"urgent_ack,omitempty"`
+	ImportantAck      *time.Duration `json:"important_ack,omitempty"`
+	HelpReping        *time.Duration `json:"help_reping,omitempty"`
+	WarnWorkdays      *int           `json:"warn_workdays,omitempty"`
+}
+
+// Group is one chat the bot serves.
+type Group struct {
+	Key       GroupKey  `json:"key"`
+	Name      string    `json:"name,omitempty"`
+	Settings  Settings  `json:"settings"`
+	NextID    int64     `json:"next_id"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func groupBucket(tx *bolt.Tx, k GroupKey) *bolt.Bucket {
+	return tx.Bucket(bucketGroups).Bucket(k.bytes())
+}
+
+// Group returns the group, or ErrNotFound.
+func (t *Tx) Group(k GroupKey) (*Group, error) {
+	b := groupBucket(t.tx, k)
+	if b == nil {
+		return nil, fmt.Errorf("group %s: %w", k, ErrNotFound)
+	}
+	var g Group
+	if err := json.Unmarshal(b.Get(keyGroupInfo), &g); err != nil {
+		return nil, fmt.Errorf("group %s: %w", k, err)
+	}
+	return &g, nil
+}
+
+// EnsureGroup returns the group, creating it (with its buckets) at now if
+// it is new.
+func (t *Tx) EnsureGroup(k GroupKey, now time.Time) (*Group, error) {
+	if g, err := t.Group(k); err == nil {
+		return g, nil
+	}
+	b, err := t.tx.Bucket(bucketGroups).CreateBucketIfNotExists(k.bytes())
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range [][]byte{bucketTasks, bucketHistory, bucketThreads} {
+		if _, err := b.CreateBucketIfNotExists(name); err != nil {
+			return nil, err
+		}
+	}
+	g := &Group{Key: k, NextID: 1, CreatedAt: now}
+	return g, putJSON(b, keyGroupInfo, g)
+}
+
+// PutGroup saves g, which must exist.
+func (t *Tx) PutGroup(g *Group) error {
+	b := groupBucket(t.tx, g.Key)
+	if b == nil {
+		return fmt.Errorf("group %s: %w", g.Key, ErrNotFound)
+	}
+	return putJSON(b, keyGroupInfo, g)
+}
+
+// Groups calls fn for every group, in key order; fn returning an error
+// stops the walk with that error.
+func (t *Tx) Groups(fn func(g *Group) error) error {
+	return t.tx.Bucket(bucketGroups).ForEachBucket(func(k []byte) error {
+		g, err := t.Group(parseGroupKey(k))
+		if err != nil {
+			return err
+		}
+		return fn(g)
+	})
+}
