@@ -192,10 +192,10 @@ func (b *Bot) cardText(lang string, set Effective, t *store.Task, now time.Time)
 	if t.Overdue(now) {
 		sb.WriteString(" · " + tr(lang, wordOverdueBy, overdueFor(lang, now.Sub(t.Due))))
 	}
-	if len(t.OpenHelp()) > 0 {
+	if len(t.OpenHelp()) > 0 && !t.Status.Closed() {
 		sb.WriteString(" · " + tr(lang, wordNeedsHelp))
 	}
-	if !t.AckedAt.IsZero() {
+	if !t.AckedAt.IsZero() && t.Status == store.StatusOpen {
 		sb.WriteString(" · " + tr(lang, wordAcked))
 	}
 	return sb.String()

@@ -66,7 +66,10 @@ func (b *Bot) createFromResult(r *request, res rules.Result) ([]Reply, error) {
 	}
 	text := b.createdText(r, t, ownerFromMention)
 	rep := r.reply(text, append([]store.User{t.Owner}, t.Collaborators...)...)
-	rep.Card = b.taskCard(r.lang, r.set, t, r.now, text)
+	// The card's title already names the task; its body starts after the
+	// "created" line.
+	_, body, _ := strings.Cut(text, "\n")
+	rep.Card = b.taskCard(r.lang, r.set, t, r.now, body)
 	return append([]Reply{rep}, extra...), nil
 }
 

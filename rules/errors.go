@@ -79,9 +79,9 @@ func (e Error) Message(lang string) string {
 	switch e.Code {
 	case CodeMissing:
 		if en {
-			return fmt.Sprintf("missing the %s: %q has no %s part", f, e.Input, f)
+			return fmt.Sprintf("missing the %s in %q", f, e.Input)
 		}
-		return fmt.Sprintf("缺少%s：“%s”里没有%s", f, e.Input, f)
+		return fmt.Sprintf("缺少%s：“%s”", f, e.Input)
 	case CodeEmpty:
 		if en {
 			return fmt.Sprintf("the %s is empty in %q", f, e.Input)

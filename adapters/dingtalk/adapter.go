@@ -31,12 +31,12 @@ type Adapter struct {
 	dropped prometheus.Counter
 
 	// Caches fed by incoming messages.
-	seen    *ttlCache[struct{}]  // msgId → seen
-	hooks   *ttlCache[hook]      // chat → latest valid sessionWebhook
-	directs *ttlCache[string]    // 1:1 chat → the user's staff id
-	nicks   *ttlCache[string]    // staff id → nick
-	isAdmin *ttlCache[bool]      // chat/staff id → isAdmin as last reported
-	cards   *ttlCache[string]    // outTrackId → chat
+	seen    *ttlCache[struct{}] // msgId → seen
+	hooks   *ttlCache[hook]     // chat → latest valid sessionWebhook
+	directs *ttlCache[string]   // 1:1 chat → the user's staff id
+	nicks   *ttlCache[string]   // staff id → nick
+	isAdmin *ttlCache[bool]     // chat/staff id → isAdmin as last reported
+	cards   *ttlCache[string]   // outTrackId → chat
 	pace    *ttlCache[*rate.Limiter]
 	paceMu  sync.Mutex
 

@@ -102,7 +102,7 @@ func (sdkLog) out(level slog.Level, format string, args []any) {
 }
 
 // Debugf is dropped: the SDK's debug lines are wire dumps carrying secrets.
-func (sdkLog) Debugf(string, ...any)                {}
+func (sdkLog) Debugf(string, ...any)                 {}
 func (l sdkLog) Infof(format string, args ...any)    { l.out(slog.LevelDebug, format, args) }
 func (l sdkLog) Warningf(format string, args ...any) { l.out(slog.LevelWarn, format, args) }
 func (l sdkLog) Errorf(format string, args ...any)   { l.out(slog.LevelWarn, format, args) }

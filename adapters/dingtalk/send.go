@@ -71,7 +71,7 @@ type route func(context.Context, bot.Reply) error
 var errNoRoute = &bot.SendError{Reason: bot.ReasonInvalid, Err: errors.New("route not available")}
 
 func (a *Adapter) routes(r bot.Reply) []route {
-	notify := len(bot.Spans(r.Text, r.Mentions)) > 0 && hasMention(r)
+	notify := hasMention(r)
 	switch {
 	case r.Card != nil:
 		return []route{a.sendCard, a.sendWebhook, a.sendPlain}

@@ -1,0 +1,445 @@
+// Package console is the local simulated group: you type as a user, the bot
+// answers exactly as it would in a Feishu or DingTalk group, through the
+// same Handler and store. It doubles as the platform for end-to-end tests.
+package console
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"collabbot/bot"
+)
+
+// ChatID is the console's one group.
+const ChatID = "console-group"
+
+// Clock is the console's simulated clock: real time plus an offset that
+// /clock changes, so reminders can be watched without waiting.
+type Clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+	real   func() time.Time
+}
+
+// NewClock returns a clock running at real time.
+func NewClock(real func() time.Time) *Clock {
+	if real == nil {
+		real = time.Now
+	}
+	return &Clock{real: real}
+}
+
+// Now is the simulated time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.real().Add(c.offset)
+}
+
+// Set moves the simulated clock to t; it keeps running from there.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = t.Sub(c.real())
+}
+
+// Options configure the console.
+type Options struct {
+	In  io.Reader
+	Out io.Writer
+	// User is who you type as at the start.
+	User string
+	// Clock is the simulated clock; nil = real time, and /clock is refused.
+	Clock *Clock
+	// Location renders /clock and parses its argument.
+	Location *time.Location
+	// OnClock runs after /clock moves the time (the reminder engine's
+	// "send what is due now").
+	OnClock func(ctx context.Context, now time.Time)
+	// Admins, when set, are the only admins; empty means everyone is one.
+	Admins []string
+	// Prompt shows "name> " before each line (off for scripted tests).
+	Prompt bool
+}
+
+// Adapter is the console platform.
+type Adapter struct {
+	opt Options
+
+	mu   sync.Mutex // serialises output and state
+	user string
+	seq  int
+	// threads maps a task id to the message that created it in this session.
+	threads map[string]string
+	h       bot.Handler
+	cancel  context.CancelFunc
+	done    chan struct{}
+	closed  bool
+}
+
+var (
+	_ bot.Adapter    = (*Adapter)(nil)
+	_ bot.CardSender = (*Adapter)(nil)
+)
+
+// New makes a console; Start begins reading.
+func New(opt Options) *Adapter {
+	if opt.User == "" {
+		opt.User = "小王"
+	}
+	if opt.Location == nil {
+		opt.Location = time.Local
+	}
+	return &Adapter{opt: opt, user: opt.User, done: make(chan struct{}), threads: map[string]string{}}
+}
+
+// SetOnClock sets the hook /clock runs after moving the time.
+func (a *Adapter) SetOnClock(f func(ctx context.Context, now time.Time)) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.opt.OnClock = f
+}
+
+// Platform implements bot.Adapter.
+func (a *Adapter) Platform() string { return bot.PlatformConsole }
+
+// SendsCards implements bot.CardSender: cards print with their buttons.
+func (a *Adapter) SendsCards() bool { return true }
+
+// Start reads lines until the input ends or Close.
+func (a *Adapter) Start(ctx context.Context, h bot.Handler) error {
+	if a.opt.In == nil || a.opt.Out == nil {
+		return errors.New("console: In and Out are required")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	a.mu.Lock()
+	a.h, a.cancel = h, cancel
+	a.mu.Unlock()
+	a.printf("%s\n", banner)
+	go a.loop(ctx)
+	return nil
+}
+
+// Done is closed when the input has ended or the console was closed.
+func (a *Adapter) Done() <-chan struct{} { return a.done }
+
+// Close stops reading. Safe before Start and more than once.
+func (a *Adapter) Close() error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed {
+		return nil
+	}
+	a.closed = true
+	if a.cancel != nil {
+		a.cancel()
+	} else {
+		close(a.done)
+	}
+	return nil
+}
+
+const banner = `collabbot console: a simulated project group. Type as a group member.
+  【主题-事项-需求-截止时间】 creates a task (@名字 mentions someone) · /help lists commands
+  /as 名字 switch user · /reply #1 text answer in a task's thread · /click #1 ack|progress|done|assist press a card button
+  /clock 2026-09-30 17:00 move the simulated clock · /quit leave`
+
+func (a *Adapter) loop(ctx context.Context) {
+	defer func() {
+		a.mu.Lock()
+		select {
+		case <-a.done:
+		default:
+			close(a.done)
+		}
+		a.mu.Unlock()
+	}()
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(a.opt.In)
+		sc.Buffer(make([]byte, 64*1024), 1024*1024)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		close(lines)
+	}()
+	for {
+		a.prompt()
+		select {
+		case <-ctx.Done():
+			return
+		case line, ok := <-lines:
+			if !ok {
+				return
+			}
+			if !a.line(ctx, line) {
+				return
+			}
+		}
+	}
+}
+
+func (a *Adapter) prompt() {
+	if a.opt.Prompt {
+		a.mu.Lock()
+		fmt.Fprintf(a.opt.Out, "%s> ", a.user)
+		a.mu.Unlock()
+	}
+}
+
+// line handles one input line; false ends the session.
+func (a *Adapter) line(ctx context.Context, line string) bool {
+	text := strings.TrimSpace(line)
+	if text == "" {
+		return true
+	}
+	cmd, arg, _ := strings.Cut(text, " ")
+	arg = strings.TrimSpace(arg)
+	switch cmd {
+	case "/quit", "/exit", "/退出":
+		return false
+	case "/as", "/我是":
+		if arg == "" {
+			a.printf("usage: /as 名字\n")
+			return true
+		}
+		a.mu.Lock()
+		a.user = strings.TrimPrefix(arg, "@")
+		a.mu.Unlock()
+		a.printf("(you are now %s)\n", a.currentUser())
+		return true
+	case "/clock", "/时间":
+		a.clock(ctx, arg)
+		return true
+	case "/click", "/点击":
+		a.click(ctx, arg)
+		return true
+	case "/reply", "/回复":
+		id, rest, ok := strings.Cut(arg, " ")
+		if !ok || !strings.HasPrefix(id, "#") {
+			a.printf("usage: /reply #1 进展说明\n")
+			return true
+		}
+		a.mu.Lock()
+		msgID, known := a.threads[strings.TrimPrefix(id, "#")]
+		a.mu.Unlock()
+		if !known {
+			// The thread's first message was before this session: an
+			// explicit update says the same.
+			a.printf("(no thread for %s in this session; sending /update %s instead)\n", id, id)
+			a.send(ctx, "/update "+id+" "+rest, "")
+			return true
+		}
+		a.send(ctx, rest, msgID)
+		return true
+	}
+	a.send(ctx, text, "")
+	return true
+}
+
+func (a *Adapter) currentUser() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.user
+}
+
+func (a *Adapter) now() time.Time {
+	if a.opt.Clock != nil {
+		return a.opt.Clock.Now()
+	}
+	return time.Now()
+}
+
+func (a *Adapter) isAdmin(user string) bool {
+	if len(a.opt.Admins) == 0 {
+		return true
+	}
+	for _, x := range a.opt.Admins {
+		if x == user {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *Adapter) send(ctx context.Context, text, replyTo string) {
+	a.mu.Lock()
+	a.seq++
+	id := fmt.Sprintf("c%d-%d", a.now().UnixNano(), a.seq)
+	user := a.user
+	h := a.h
+	a.mu.Unlock()
+	m := bot.Message{
+		Platform:      bot.PlatformConsole,
+		ChatID:        ChatID,
+		MessageID:     id,
+		Sender:        bot.User{ID: user, Name: user},
+		SenderIsAdmin: a.isAdmin(user),
+		Text:          text,
+		Mentions:      Mentions(text, user),
+		ReplyTo:       replyTo,
+		Time:          a.now(),
+	}
+	for _, r := range h.HandleMessage(ctx, m) {
+		// A card about a task marks this message as the task's thread,
+		// which /reply needs to address it.
+		if r.Card != nil && len(r.Card.Buttons) > 0 {
+			a.mu.Lock()
+			a.threads[strconv.FormatInt(r.Card.Buttons[0].TaskID, 10)] = id
+			a.mu.Unlock()
+		}
+		a.print(r)
+	}
+}
+
+func (a *Adapter) click(ctx context.Context, arg string) {
+	f := strings.Fields(arg)
+	if len(f) != 2 || !strings.HasPrefix(f[0], "#") {
+		a.printf("usage: /click #1 ack|progress|done|assist\n")
+		return
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(f[0], "#"), 10, 64)
+	if err != nil {
+		a.printf("usage: /click #1 ack|progress|done|assist\n")
+		return
+	}
+	user := a.currentUser()
+	a.mu.Lock()
+	a.seq++
+	ev := fmt.Sprintf("click-%d-%d", a.now().UnixNano(), a.seq)
+	h := a.h
+	a.mu.Unlock()
+	res := h.HandleAction(ctx, bot.Action{Platform: bot.PlatformConsole, ChatID: ChatID, EventID: ev,
+		User: bot.User{ID: user, Name: user}, UserIsAdmin: a.isAdmin(user), Action: f[1], TaskID: id, Time: a.now()})
+	a.printf("(toast: %s)\n", res.Toast)
+	if res.Card != nil {
+		a.print(bot.Reply{Card: res.Card, Mentions: res.Mentions})
+	}
+	for _, r := range res.Followups {
+		a.print(r)
+	}
+}
+
+func (a *Adapter) clock(ctx context.Context, arg string) {
+	if a.opt.Clock == nil {
+		a.printf("(the clock is real time here)\n")
+		return
+	}
+	if arg == "" {
+		a.printf("(clock: %s)\n", a.now().In(a.opt.Location).Format("2006-01-02 15:04 Mon"))
+		return
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04", arg, a.opt.Location)
+	if err != nil {
+		a.printf("usage: /clock 2026-09-30 17:00\n")
+		return
+	}
+	a.opt.Clock.Set(t)
+	a.printf("(clock set to %s)\n", t.Format("2006-01-02 15:04 Mon"))
+	a.mu.Lock()
+	hook := a.opt.OnClock
+	a.mu.Unlock()
+	if hook != nil {
+		hook(ctx, t)
+	}
+}
+
+// Send implements bot.Sender: proactive messages print like replies.
+func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
+	a.print(r)
+	return nil
+}
+
+func (a *Adapter) print(r bot.Reply) {
+	var sb strings.Builder
+	sb.WriteString("🤖 collabbot")
+	if r.Urgent {
+		sb.WriteString(" [urgent]")
+	}
+	sb.WriteString(":\n")
+	if r.Card != nil {
+		sb.WriteString(Render(r.Card, r.Mentions))
+	} else {
+		sb.WriteString(indent(bot.PlainText(r.Text, r.Mentions)))
+	}
+	a.printf("%s\n", sb.String())
+}
+
+// Render draws a card as text: title, body and its buttons with the
+// /click command that presses each.
+func Render(c *bot.Card, mentions []bot.User) string {
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "  ┌ %s\n", c.Title)
+	for _, l := range strings.Split(bot.PlainText(c.Body, mentions), "\n") {
+		fmt.Fprintf(&sb, "  │ %s\n", l)
+	}
+	if len(c.Buttons) > 0 {
+		var bs []string
+		for _, b := range c.Buttons {
+			bs = append(bs, fmt.Sprintf("[%s] /click #%d %s", b.Label, b.TaskID, b.Action))
+		}
+		fmt.Fprintf(&sb, "  └ %s", strings.Join(bs, "  "))
+	} else {
+		sb.WriteString("  └")
+	}
+	return sb.String()
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+func (a *Adapter) printf(format string, args ...any) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	fmt.Fprintf(a.opt.Out, format, args...)
+}
+
+// Mentions finds "@名字" in text, in order, without duplicates and without
+// the sender, the bot itself, or @all forms: the console's user ids are
+// names.
+func Mentions(text, sender string) []bot.User {
+	var out []bot.User
+	seen := map[string]bool{}
+	rs := []rune(text)
+	for i := 0; i < len(rs); i++ {
+		if rs[i] != '@' {
+			continue
+		}
+		j := i + 1
+		for j < len(rs) && !isNameEnd(rs[j]) {
+			j++
+		}
+		name := string(rs[i+1 : j])
+		i = j - 1
+		switch strings.ToLower(name) {
+		case "", "all", "所有人", "everyone", "collabbot", "机器人", "bot":
+			continue
+		}
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		out = append(out, bot.User{ID: name, Name: name})
+	}
+	return out
+}
+
+func isNameEnd(r rune) bool {
+	if unicode.IsSpace(r) || r == '@' {
+		return true
+	}
+	return strings.ContainsRune("【】[]（）()，,。.：:；;！!？?#＃-－—–/", r)
+}

@@ -1,0 +1,174 @@
+package lark
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+
+	larkevent "github.com/larksuite/oapi-sdk-go/v3/event"
+	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher"
+)
+
+const maxWebhookBody = 1 << 20
+
+// HTTPHandler serves event and card callbacks in webhook mode; mount it on
+// the URL configured as the app's request URL (e.g. /lark/events). It
+// answers url_verification, decrypts with EncryptKey, and rejects requests
+// whose X-Lark-Signature does not match, whose timestamp is outside
+// ReplayWindow or whose nonce was already seen. Before Start and after
+// Close it answers 503, which makes the platform retry.
+func (a *Adapter) HTTPHandler() http.Handler {
+	return http.HandlerFunc(a.serveWebhook)
+}
+
+type webhookEnvelope struct {
+	Encrypt   string `json:"encrypt"`
+	Type      string `json:"type"`
+	Challenge string `json:"challenge"`
+	Token     string `json:"token"`
+	Header    *struct {
+		EventType string `json:"event_type"`
+		Token     string `json:"token"`
+	} `json:"header"`
+}
+
+func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	if err != nil {
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	plain, env, err := a.openWebhook(body)
+	if err != nil {
+		a.reject(w, "forged", err)
+		return
+	}
+	if env.Type == string(larkevent.ReqTypeChallenge) {
+		// Not signed by the platform; decrypting it (or the token) proves it.
+		if a.cfg.VerificationToken != "" && !equal(env.Token, a.cfg.VerificationToken) {
+			a.reject(w, "forged", errors.New("url_verification token mismatch"))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"challenge": env.Challenge})
+		return
+	}
+	if err := a.verifyWebhook(r, body, env); err != nil {
+		a.reject(w, "forged", err)
+		return
+	}
+	if err := a.checkReplay(r); err != nil {
+		a.reject(w, "replay", err)
+		return
+	}
+	if !a.running.Load() {
+		http.Error(w, "not running", http.StatusServiceUnavailable)
+		return
+	}
+	resp, err := a.disp.Do(r.Context(), plain)
+	var nf *dispatcher.NotFoundEventHandlerErr
+	switch {
+	case errors.As(err, &nf):
+		a.m.events.WithLabelValues("other").Inc()
+		writeJSON(w, http.StatusOK, map[string]string{"msg": "ignored"})
+	case err != nil:
+		// Queue full or shutting down: let the platform redeliver.
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	case resp != nil:
+		writeJSON(w, http.StatusOK, resp)
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"msg": "success"})
+	}
+}
+
+// openWebhook decrypts the body when an encrypt key is configured and
+// parses the envelope.
+func (a *Adapter) openWebhook(body []byte) ([]byte, webhookEnvelope, error) {
+	var env webhookEnvelope
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, env, errors.New("body is not JSON")
+	}
+	plain := body
+	if a.cfg.EncryptKey != "" {
+		if env.Encrypt == "" {
+			return nil, env, errors.New("body is not encrypted")
+		}
+		dec, err := larkevent.EventDecrypt(env.Encrypt, a.cfg.EncryptKey)
+		if err != nil {
+			return nil, env, errors.New("cannot decrypt body")
+		}
+		plain = dec
+		env = webhookEnvelope{}
+		if err := json.Unmarshal(plain, &env); err != nil {
+			return nil, env, errors.New("decrypted body is not JSON")
+		}
+	} else if env.Encrypt != "" {
+		return nil, env, errors.New("encrypted body but no encrypt_key configured")
+	}
+	return plain, env, nil
+}
+
+// verifyWebhook checks the signature (with an encrypt key) and the
+// verification token (when configured).
+func (a *Adapter) verifyWebhook(r *http.Request, body []byte, env webhookEnvelope) error {
+	if a.cfg.EncryptKey != "" {
+		sig := r.Header.Get(larkevent.EventSignature)
+		want := larkevent.Signature(r.Header.Get(larkevent.EventRequestTimestamp),
+			r.Header.Get(larkevent.EventRequestNonce), a.cfg.EncryptKey, string(body))
+		if sig == "" || !equal(sig, want) {
+			return errors.New("bad signature")
+		}
+	}
+	if a.cfg.VerificationToken != "" {
+		tok := env.Token
+		if env.Header != nil {
+			tok = env.Header.Token
+		}
+		if !equal(tok, a.cfg.VerificationToken) {
+			return errors.New("bad verification token")
+		}
+	}
+	return nil
+}
+
+// checkReplay rejects stale timestamps and repeated nonces. Redeliveries
+// of the same event come with a fresh timestamp and nonce.
+func (a *Adapter) checkReplay(r *http.Request) error {
+	tsHeader := r.Header.Get(larkevent.EventRequestTimestamp)
+	nonce := r.Header.Get(larkevent.EventRequestNonce)
+	if tsHeader == "" && a.cfg.EncryptKey == "" {
+		return nil // token-only setups may not be signed
+	}
+	ts, err := strconv.ParseInt(tsHeader, 10, 64)
+	if err != nil {
+		return errors.New("bad timestamp")
+	}
+	if age := time.Since(time.Unix(ts, 0)); age > a.cfg.ReplayWindow || age < -a.cfg.ReplayWindow {
+		return errors.New("timestamp outside the replay window")
+	}
+	if nonce != "" && !a.nonces.add(tsHeader+"|"+nonce) {
+		return errors.New("nonce already used")
+	}
+	return nil
+}
+
+func (a *Adapter) reject(w http.ResponseWriter, reason string, err error) {
+	a.m.dropped.WithLabelValues(reason).Inc()
+	a.log.Warn("lark: webhook request rejected", "reason", reason, "err", err.Error())
+	http.Error(w, "unauthorized", http.StatusUnauthorized)
+}
+
+func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
