@@ -89,9 +89,10 @@ func (b *Bot) cmdShow(r *request, args string) ([]Reply, error) {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "#%d %s\n", t.ID, Escape(taskTitle(t)))
 	sb.WriteString(b.cardText(r.lang, r.set, t, r.now))
-	fmt.Fprintf(&sb, "\n%s：%s · %s", tr(r.lang, wordInitiator), Escape(t.Initiator.Name), fmtTime(r.lang, t.CreatedAt, r.set.Location, r.now))
+	colon, _ := sep(r.lang)
+	fmt.Fprintf(&sb, "\n%s%s%s · %s", tr(r.lang, wordInitiator), colon, Escape(t.Initiator.Name), fmtTime(r.lang, t.CreatedAt, r.set.Location, r.now))
 	if len(hist) > 0 {
-		sb.WriteString("\n" + tr(r.lang, wordHistory) + "：")
+		sb.WriteString("\n" + tr(r.lang, wordHistory) + colon)
 		start := 0
 		if len(hist) > 10 {
 			start = len(hist) - 10
@@ -99,7 +100,7 @@ func (b *Bot) cmdShow(r *request, args string) ([]Reply, error) {
 		for _, h := range hist[start:] {
 			line := fmt.Sprintf("\n· %s %s %s", fmtTime(r.lang, h.At, r.set.Location, r.now), Escape(h.By.Name), historyWord(r.lang, h.Action))
 			if h.Detail != "" && h.Action != "created" {
-				line += "：" + Escape(h.Detail)
+				line += colon + Escape(h.Detail)
 			}
 			sb.WriteString(line)
 		}
@@ -210,9 +211,10 @@ func (b *Bot) WeeklySummary(lang string, set Effective, tasks []*store.Task, now
 			why = append(why, tr(lang, wordNeedsHelp))
 		}
 		if hasRecentRisk(t) {
-			why = append(why, tr(lang, wordRisk)+"："+Escape(t.Risks[len(t.Risks)-1].Text))
+			colon, _ := sep(lang)
+			why = append(why, tr(lang, wordRisk)+colon+Escape(t.Risks[len(t.Risks)-1].Text))
 		}
-		return fmt.Sprintf("#%d %s · %s · %s", t.ID, Escape(taskTitle(t)), Escape(t.Owner.Name), strings.Join(why, "；"))
+		return fmt.Sprintf("#%d %s · %s · %s", t.ID, Escape(taskTitle(t)), Escape(t.Owner.Name), strings.Join(why, tr(lang, wordListSep)))
 	})
 	owners := map[string]int{}
 	var order []string

@@ -108,8 +108,9 @@ func (b *Bot) writeTaskFacts(sb *strings.Builder, lang string, set Effective, t 
 	if withMentions {
 		owner = mention(t.Owner)
 	}
-	fmt.Fprintf(sb, "%s：%s\n", tr(lang, wordRequest), Escape(t.Request))
-	fmt.Fprintf(sb, "%s：%s", tr(lang, wordOwner), owner)
+	colon, gap := sep(lang)
+	fmt.Fprintf(sb, "%s%s%s\n", tr(lang, wordRequest), colon, Escape(t.Request))
+	fmt.Fprintf(sb, "%s%s%s", tr(lang, wordOwner), colon, owner)
 	if len(t.Collaborators) > 0 {
 		var cs []string
 		for _, c := range t.Collaborators {
@@ -119,11 +120,11 @@ func (b *Bot) writeTaskFacts(sb *strings.Builder, lang string, set Effective, t 
 				cs = append(cs, Escape(c.Name))
 			}
 		}
-		fmt.Fprintf(sb, "　%s：%s", tr(lang, wordCollaborators), strings.Join(cs, " "))
+		fmt.Fprintf(sb, "%s%s%s%s", gap, tr(lang, wordCollaborators), colon, strings.Join(cs, " "))
 	}
-	fmt.Fprintf(sb, "\n%s：%s", tr(lang, wordDue), fmtTime(lang, t.Due, set.Location, now))
+	fmt.Fprintf(sb, "\n%s%s%s", tr(lang, wordDue), colon, fmtTime(lang, t.Due, set.Location, now))
 	if t.Urgency != "routine" && t.Urgency != "" {
-		fmt.Fprintf(sb, "　%s：%s", tr(lang, wordTier), urgencyWord(lang, t.Urgency))
+		fmt.Fprintf(sb, "%s%s%s%s", gap, tr(lang, wordTier), colon, urgencyWord(lang, t.Urgency))
 	}
 }
 
@@ -188,7 +189,8 @@ func (b *Bot) taskCard(lang string, set Effective, t *store.Task, now time.Time,
 func (b *Bot) cardText(lang string, set Effective, t *store.Task, now time.Time) string {
 	var sb strings.Builder
 	b.writeTaskFacts(&sb, lang, set, t, now, false)
-	fmt.Fprintf(&sb, "\n%s：%s · %d%%", tr(lang, wordStatus), statusWord(lang, t.Status), t.Percent)
+	colon, _ := sep(lang)
+	fmt.Fprintf(&sb, "\n%s%s%s · %d%%", tr(lang, wordStatus), colon, statusWord(lang, t.Status), t.Percent)
 	if t.Overdue(now) {
 		sb.WriteString(" · " + tr(lang, wordOverdueBy, overdueFor(lang, now.Sub(t.Due))))
 	}
@@ -199,4 +201,13 @@ func (b *Bot) cardText(lang string, set Effective, t *store.Task, now time.Time)
 		sb.WriteString(" · " + tr(lang, wordAcked))
 	}
 	return sb.String()
+}
+
+// sep returns the label colon and the gap between facts on one line:
+// full-width in Chinese, ASCII in English.
+func sep(lang string) (colon, gap string) {
+	if lang == "en" {
+		return ": ", "   "
+	}
+	return "：", "　"
 }

@@ -93,7 +93,12 @@ func (b *Bot) createdText(r *request, t *store.Task, ownerFromMention bool) stri
 	if len(t.Help) > 0 {
 		sb.WriteString("\n" + tr(r.lang, msgHelpRaisedInline))
 	}
-	sb.WriteString("\n" + tr(r.lang, msgAskAck, mention(t.Owner), t.ID, humanDuration(r.lang, r.set.AckWindow)))
+	window := r.set.AckWindow
+	if t.Urgency == string(rules.Urgent) {
+		// 紧急事项 15 分钟内响应 (seed 000): the ask matches the escalation.
+		window = r.set.UrgentAck
+	}
+	sb.WriteString("\n" + tr(r.lang, msgAskAck, mention(t.Owner), t.ID, humanDuration(r.lang, window)))
 	return sb.String()
 }
 

@@ -85,6 +85,9 @@ func Open(path string, opt *Options) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// bbolt's default 10 ms wait for more callers is most of a single
+	// message's latency; 2 ms still coalesces a burst into one fsync.
+	bdb.MaxBatchDelay = 2 * time.Millisecond
 	db := &DB{bolt: bdb, path: path}
 	if opt.ReadOnly {
 		return db, db.checkSchema()

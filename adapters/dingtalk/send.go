@@ -59,7 +59,7 @@ func (a *Adapter) send(ctx context.Context, r bot.Reply) error {
 		if i < len(routes)-1 && !fallThrough(err) {
 			return err
 		}
-		if i < len(routes)-1 {
+		if i < len(routes)-1 && err != errNoRoute {
 			a.log.Info("dingtalk: send route failed, trying the next", "chat", r.ChatID, "err", err)
 		}
 	}

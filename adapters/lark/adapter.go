@@ -73,6 +73,7 @@ type Adapter struct {
 	chats    *adminCache  // chat owner/managers
 	names    *nameCache   // open_id → display name
 	uuidSalt atomic.Int64 // for sends without a Key
+	inflight atomic.Int64 // queued or running messages
 }
 
 // job is one unit of work for a worker.
@@ -326,6 +327,7 @@ func (a *Adapter) enqueue(j job) error {
 	h := fnv.New32a()
 	h.Write([]byte(j.msg.ChatID))
 	ch := a.shards[h.Sum32()%uint32(len(a.shards))]
+	a.inflight.Add(1)
 	select {
 	case ch <- j:
 		return nil
@@ -337,6 +339,7 @@ func (a *Adapter) enqueue(j job) error {
 	case ch <- j:
 		return nil
 	case <-t.C:
+		a.inflight.Add(-1)
 		return errors.New("lark: event queue full")
 	}
 }
@@ -358,6 +361,7 @@ func (a *Adapter) goTask(f func()) bool {
 
 // process runs the handler for one message and posts its replies in order.
 func (a *Adapter) process(j job) {
+	defer a.inflight.Add(-1)
 	ctx, cancel := context.WithTimeout(a.runCtx, time.Minute)
 	defer cancel()
 	m := j.msg

@@ -27,10 +27,6 @@ func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTrigg
 		a.m.dropped.WithLabelValues("unsupported").Inc()
 		return &callback.CardActionTriggerResponse{}, nil
 	}
-	if act.EventID != "" && !a.seen.add("card:"+act.EventID) {
-		a.m.dropped.WithLabelValues("duplicate").Inc()
-		return toast("info", toastPending), nil
-	}
 	// Whoever comes second of "the result is in" and "the window closed"
 	// decides: the answer goes into the ack, or is applied late.
 	var (

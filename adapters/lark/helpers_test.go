@@ -1,0 +1,227 @@
+package lark
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"collabbot/adapters/lark/larkfake"
+	"collabbot/bot"
+	"collabbot/bot/bottest"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// realBot is the handler the scenario tests run against: the real bot on a
+// temporary store.
+func realBot(t *testing.T) bot.Handler { return bottest.New(t) }
+
+// logBuffer captures slog output for the secrets checks.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func slogTo(l *logBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type env struct {
+	t    *testing.T
+	fake *larkfake.Server
+	ad   *Adapter
+	logs *logBuffer
+	reg  *prometheus.Registry
+}
+
+var appSeq atomic.Int64
+
+// newEnv starts a fake and an adapter (not started) wired to it. Every env
+// gets its own app id and secret, so the SDK's process-wide token cache
+// never mixes tests.
+func newEnv(t *testing.T, mod func(*Config)) *env {
+	t.Helper()
+	n := appSeq.Add(1)
+	fake := larkfake.New(larkfake.Options{
+		AppID:     fmt.Sprintf("cli_test%d", n),
+		AppSecret: fmt.Sprintf("SuperSecretAppSecret%d", n),
+		BotOpenID: "ou_bot",
+	})
+	t.Cleanup(fake.Close)
+	logs := &logBuffer{}
+	log := slogTo(logs)
+	cfg := Config{
+		AppID: fake.AppID(), AppSecret: fake.AppSecret(), BaseURL: fake.URL,
+		ChatRate: 1000, StartTimeout: 5 * time.Second, DrainTimeout: 3 * time.Second,
+		retryBase: 20 * time.Millisecond,
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	reg := prometheus.NewRegistry()
+	ad, err := New(cfg, log, reg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	e := &env{t: t, fake: fake, ad: ad, logs: logs, reg: reg}
+	t.Cleanup(func() {
+		if err := ad.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		e.checkNoSecrets()
+	})
+	return e
+}
+
+func (e *env) start(h bot.Handler) {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := e.ad.Start(ctx, h); err != nil {
+		e.t.Fatalf("Start: %v", err)
+	}
+}
+
+// idle waits until every accepted message has been handled and its
+// replies posted.
+func (e *env) idle() {
+	e.t.Helper()
+	waitFor(e.t, "adapter idle", func() bool { return e.ad.inflight.Load() == 0 })
+}
+
+// push delivers a message and waits until the adapter has processed it.
+func (e *env) push(m larkfake.Message) {
+	e.t.Helper()
+	code, err := e.fake.PushMessage(m)
+	if err != nil || code != 200 {
+		e.t.Fatalf("push: code %d err %v", code, err)
+	}
+	e.idle()
+}
+
+func (e *env) checkNoSecrets() {
+	e.t.Helper()
+	logs := e.logs.String()
+	for _, s := range []string{e.fake.AppSecret(), e.fake.Token()} {
+		if s != "" && strings.Contains(logs, s) {
+			e.t.Errorf("secret %.6s… appears in the logs", s)
+		}
+	}
+}
+
+// counter reads a counter from the adapter's registry; labels are
+// name=value pairs.
+func (e *env) counter(name string, labels ...string) float64 {
+	e.t.Helper()
+	mfs, err := e.reg.Gather()
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metric:
+		for _, m := range mf.GetMetric() {
+			have := map[string]string{}
+			for _, l := range m.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
+			for i := 0; i+1 < len(labels); i += 2 {
+				if have[labels[i]] != labels[i+1] {
+					continue metric
+				}
+			}
+			return m.GetCounter().GetValue()
+		}
+	}
+	return 0
+}
+
+// waitFor polls cond (it is a condition wait, not a sleep-as-sync) for up
+// to 5 s.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// goroutineBaseline returns a check that fails the test if goroutines
+// started after the call are still running.
+func goroutineBaseline(t *testing.T) func() {
+	before := runtime.NumGoroutine()
+	return func() {
+		t.Helper()
+		deadline := time.Now().Add(3 * time.Second)
+		for runtime.NumGoroutine() > before {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<20)
+				n := runtime.Stack(buf, true)
+				t.Fatalf("goroutines leaked: %d > %d\n%s", runtime.NumGoroutine(), before, buf[:n])
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// stubHandler is a scripted handler for the tests that need control over
+// timing or answers the real bot would not give.
+type stubHandler struct {
+	mu       sync.Mutex
+	msgs     []bot.Message
+	acts     []bot.Action
+	onMsg    func(bot.Message) []bot.Reply
+	onAction func(bot.Action) bot.ActionResult
+}
+
+func (h *stubHandler) HandleMessage(_ context.Context, m bot.Message) []bot.Reply {
+	h.mu.Lock()
+	h.msgs = append(h.msgs, m)
+	f := h.onMsg
+	h.mu.Unlock()
+	if f == nil {
+		return nil
+	}
+	return f(m)
+}
+
+func (h *stubHandler) HandleAction(_ context.Context, a bot.Action) bot.ActionResult {
+	h.mu.Lock()
+	h.acts = append(h.acts, a)
+	f := h.onAction
+	h.mu.Unlock()
+	if f == nil {
+		return bot.ActionResult{}
+	}
+	return f(a)
+}
+
+func (h *stubHandler) messages() []bot.Message {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]bot.Message(nil), h.msgs...)
+}
