@@ -555,9 +555,10 @@ func (p *dparser) roll(day time.Time) time.Time {
 }
 
 // withTime finishes a dated deadline: an optional time of day, else the
-// end of workday.
+// end of workday. A trailing 内 is allowed, as in 今天之内.
 func (p *dparser) withTime(day time.Time) (time.Time, Code, bool) {
 	h, m, code, ok := p.clock()
+	p.lit(inWords...)
 	if !ok {
 		return p.eod(day), "", true
 	}

@@ -164,6 +164,8 @@ func TestDeadlineRelativeDay(t *testing.T) {
 		{in: "大后天", want: "2026-03-08 18:00"},
 		{in: "明天下班前", want: "2026-03-06 18:00"},
 		{in: "明天前", want: "2026-03-06 18:00"},
+		{in: "今天之内", want: "2026-03-05 18:00"},
+		{in: "明天内", want: "2026-03-06 18:00"},
 		{in: "今天", now: "2026-03-05 19:00", code: CodePast},
 		{in: "昨天", code: CodePast},
 		{in: "前天", code: CodePast},

@@ -28,6 +28,8 @@ func isSep(r rune) bool { return r == '-' || r == '－' || r == '—' || r == '�
 // Parse classifies a chat message and, for a task request, splits and
 // checks its four fields, reporting every problem at once. Leading
 // "@Name" mentions and a /task, /new or /新建 prefix are skipped.
+// Tags.Assist is set for 【需协助】 anywhere, whatever the Kind; the other
+// tags count only where format.md allows them.
 func Parse(text string, opt Options) Result {
 	opt = opt.withDefaults()
 	var r Result
@@ -38,12 +40,14 @@ func Parse(text string, opt Options) Result {
 			break
 		}
 	}
-	if !strings.HasPrefix(s, "【") && !strings.HasPrefix(s, "[") && !strings.HasPrefix(s, "［") {
-		return Result{Kind: KindChat}
-	}
-	// 【需协助】 flags the message wherever it stands, e.g. after a
-	// progress note.
+	// 【需协助】 flags the message wherever it stands, even in chat: a
+	// reply in a task's thread saying "卡住了【需协助】" is a help request
+	// for that task.
 	r.Tags.Assist = strings.Contains(text, "【需协助】")
+	if !strings.HasPrefix(s, "【") && !strings.HasPrefix(s, "[") && !strings.HasPrefix(s, "［") {
+		r.Kind = KindChat
+		return r
+	}
 	anyTag := false
 	s = r.Tags.eat(s, &anyTag)
 
@@ -75,7 +79,7 @@ func Parse(text string, opt Options) Result {
 			return 'x'
 		}, body), "-") < 3 {
 			if !anyTag {
-				return Result{Kind: KindChat}
+				return Result{Kind: KindChat, Tags: Tags{Assist: r.Tags.Assist}}
 			}
 			r.Kind = KindTagged
 			break

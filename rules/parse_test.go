@@ -73,6 +73,8 @@ func TestParseKinds(t *testing.T) {
 		{"/list", KindChat, Tags{}, 0, ""},
 		{"", KindChat, Tags{}, 0, ""},
 		{"[紧急]", KindChat, Tags{}, 0, ""},
+		{"接口卡住了【需协助】", KindChat, Tags{Assist: true}, 0, ""},
+		{"[截图] 【需协助】", KindChat, Tags{Assist: true}, 0, ""},
 		{"【需协助】#12 接口文档还没给", KindTagged, Tags{Assist: true}, 12, "接口文档还没给"},
 		{"@李四 【需协助】 #12 接口文档还没给", KindTagged, Tags{Assist: true}, 12, "接口文档还没给"},
 		{"【需要协助】＃１２ 文档", KindTagged, Tags{Assist: true}, 12, "文档"},

@@ -24,11 +24,12 @@ func (c Clock) On(t time.Time) time.Time {
 type Options struct {
 	Now      time.Time      // message send time
 	Loc      *time.Location // group zone (nil = Asia/Shanghai)
-	EndOfDay Clock          // zero value = 18:00; "明天下班前", dates without a time, 3天内 resolve to it
+	EndOfDay Clock          // zero value (00:00) = 18:00; "明天下班前", dates without a time, 3天内 resolve to it
 	Calendar Calendar       // nil = NewCalendar(nil)
 }
 
 // DefaultEndOfDay is the end of workday when Options leaves it unset.
+// Read it; never assign it.
 var DefaultEndOfDay = Clock{Hour: 18}
 
 // shanghai is China Standard Time. The zone has had no DST since 1991, so

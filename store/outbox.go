@@ -39,6 +39,7 @@ const (
 // OutboxEntry is one owed message.
 type OutboxEntry struct {
 	Key       string      `json:"key"`
+	Seq       uint64      `json:"seq"` // decision order, assigned by AddOutbox
 	Group     GroupKey    `json:"group"`
 	Kind      string      `json:"kind"`
 	TaskID    int64       `json:"task_id,omitempty"`
@@ -100,6 +101,13 @@ func (t *Tx) AddOutbox(e *OutboxEntry) (bool, error) {
 	if t.OutboxHas(e.Key) {
 		return false, nil
 	}
+	eb, err := t.outbox(bucketOutboxEntries)
+	if err != nil {
+		return false, err
+	}
+	if e.Seq, err = eb.NextSequence(); err != nil {
+		return false, err
+	}
 	return true, t.PutOutbox(e)
 }
 
@@ -125,7 +133,8 @@ func (t *Tx) PutOutbox(e *OutboxEntry) error {
 	return putJSON(eb, k, e)
 }
 
-// PendingOutbox calls fn for every pending entry, in key order.
+// PendingOutbox calls fn for every pending entry, in key order (sort by
+// Seq for decision order).
 func (t *Tx) PendingOutbox(fn func(e *OutboxEntry) error) error {
 	ob := t.tx.Bucket(bucketOutbox)
 	pb, eb := ob.Bucket(bucketOutboxPending), ob.Bucket(bucketOutboxEntries)

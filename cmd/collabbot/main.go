@@ -16,6 +16,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	// The static binary must know Asia/Shanghai on images with no zoneinfo.
+	_ "time/tzdata"
 )
 
 func main() {
