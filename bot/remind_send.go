@@ -98,6 +98,9 @@ func (e *Engine) flush(ctx context.Context, now time.Time) error {
 		})
 	}
 	wg.Wait()
+	if ctx.Err() != nil {
+		errs = append(errs, ctx.Err())
+	}
 	return errors.Join(errs...)
 }
 

@@ -149,8 +149,9 @@ func normalize(s string) string { return normalizer.Replace(s) }
 // deadlineSuffixes mean "by then, inclusive"; longest first.
 var deadlineSuffixes = []string{"之前", "以前", "截止", "为止", "前"}
 
-// pastSuffixes mark the stripped word as 前, which after a duration means
-// "ago": 3天前 is three days ago, not within three days.
+// trimDeadlineSuffix drops one trailing 前, 之前, … . The parser notes
+// when it was 前, because after a duration it means "ago": 3天前 is three
+// days ago, not within three days.
 func trimDeadlineSuffix(s string) string {
 	for _, suf := range deadlineSuffixes {
 		if t, ok := strings.CutSuffix(s, suf); ok && strings.TrimSpace(t) != "" {
@@ -160,6 +161,7 @@ func trimDeadlineSuffix(s string) string {
 	return s
 }
 
+// deadlinePrefixes are lead-ins with the same meaning, as in 截止9月15日.
 var deadlinePrefixes = []string{"截止到", "截止至", "截至到", "截至", "截止", "最晚", "最迟", "不晚于", "在", "于"}
 
 // dparser is a backtracking recursive-descent parser over the normalised
@@ -751,6 +753,7 @@ var dayParts = []string{"凌晨", "早上", "早晨", "清晨", "上午", "中�
 func (p *dparser) clock() (h, m int, code Code, ok bool) {
 	start := p.i
 	part, _ := p.lit(dayParts...)
+	afterPart := p.i
 	if p.litOK("下班") {
 		if part != "" {
 			p.i = start
@@ -791,6 +794,7 @@ func (p *dparser) clock() (h, m int, code Code, ok bool) {
 		}
 	}
 	if !okh {
+		p.i = afterPart
 		switch part {
 		case "上午", "中午":
 			return 12, 0, "", true

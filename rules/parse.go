@@ -70,8 +70,11 @@ func Parse(text string, opt Options) Result {
 			s = r.Tags.eat(after, &anyTag)
 		}
 	case strings.HasPrefix(s, "[") || strings.HasPrefix(s, "［"):
-		_, w := utf8.DecodeRuneInString(s)
-		body, after, _ := cutBracket(s[w:], "]", "］")
+		open, closer, other := "[", "]", "］"
+		if strings.HasPrefix(s, "［") {
+			open, closer, other = "［", "］", "]"
+		}
+		body, after, _ := cutBracket(s[len(open):], closer, other)
 		if strings.Count(strings.Map(func(r rune) rune {
 			if isSep(r) {
 				return '-'
@@ -112,20 +115,21 @@ func Parse(text string, opt Options) Result {
 func (t *Tags) eat(s string, seen *bool) string {
 	for {
 		s = strings.TrimLeftFunc(s, unicode.IsSpace)
-		open, closes := "", []string(nil)
+		var open, closer string
 		switch {
 		case strings.HasPrefix(s, "【"):
-			open, closes = "【", []string{"】"}
+			open, closer = "【", "】"
 		case strings.HasPrefix(s, "["):
-			open, closes = "[", []string{"]"}
+			open, closer = "[", "]"
 		case strings.HasPrefix(s, "［"):
-			open, closes = "［", []string{"］"}
+			open, closer = "［", "］"
 		default:
 			return s
 		}
-		body, after, closed := cutBracket(s[len(open):], closes...)
+		body, after, closed := cutBracket(s[len(open):], closer)
 		set, ok := tagWords[strings.TrimSpace(body)]
-		if !closed || !ok {
+		ok = ok && closed
+		if !ok {
 			return s
 		}
 		if open != "【" {
@@ -140,11 +144,15 @@ func (t *Tags) eat(s string, seen *bool) string {
 	}
 }
 
-// cutBracket splits s at the first of closes; without one, body is all of
-// s.
-func cutBracket(s string, closes ...string) (body, after string, closed bool) {
+// cutBracket splits s at the closing bracket: primary when s has one
+// anywhere, else the earliest of the fallbacks a careless typist may have
+// used (closed is then false). Without any, body is all of s.
+func cutBracket(s, primary string, fallbacks ...string) (body, after string, closed bool) {
+	if i := strings.Index(s, primary); i >= 0 {
+		return s[:i], s[i+len(primary):], true
+	}
 	best, bw := -1, 0
-	for _, c := range closes {
+	for _, c := range fallbacks {
 		if i := strings.Index(s, c); i >= 0 && (best < 0 || i < best) {
 			best, bw = i, len(c)
 		}
@@ -152,7 +160,7 @@ func cutBracket(s string, closes ...string) (body, after string, closed bool) {
 	if best < 0 {
 		return s, "", false
 	}
-	return s[:best], s[best+bw:], closes[0] == s[best:best+bw]
+	return s[:best], s[best+bw:], false
 }
 
 // splitFields fills r.fields from a bracket body and appends what is
@@ -343,7 +351,9 @@ func Example(r Result, lang string) string {
 		if i > 0 {
 			b.WriteString("-")
 		}
-		if f == "" || r.bad[i] {
+		// Brackets inside a kept field would end the example's 【…】 early.
+		f = strings.NewReplacer("【", "", "】", "").Replace(f)
+		if strings.TrimSpace(f) == "" || r.bad[i] {
 			f = ph[i]
 		}
 		b.WriteString(f)

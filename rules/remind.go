@@ -3,6 +3,7 @@ package rules
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -214,7 +215,7 @@ func Due(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time) []Owed {
 			out = append(out, o)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Owed) int {
+	slices.SortFunc(out, func(a, b Owed) int {
 		if c := a.Deliver.Compare(b.Deliver); c != 0 {
 			return c
 		}
@@ -227,7 +228,10 @@ func Due(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time) []Owed {
 			}
 			return 1
 		}
-		return a.Step - b.Step
+		if a.Step != b.Step {
+			return a.Step - b.Step
+		}
+		return strings.Compare(a.Key, b.Key)
 	})
 	return out
 }
@@ -291,7 +295,10 @@ func taskDue(p GroupPolicy, t *TaskState, cal Calendar, now time.Time, add func(
 		}
 	}
 	if now.Before(t.Due) {
-		if p.WarnWorkdays > 0 {
+		// N working days back never span more than 2N+14 calendar days
+		// (weekends plus the longest holiday), so far-off tasks skip the
+		// calendar walk.
+		if p.WarnWorkdays > 0 && t.Due.Sub(now) <= time.Duration(2*p.WarnWorkdays+14)*24*time.Hour {
 			occ := p.WorkdayStart.On(AddWorkdays(cal, t.Due.In(p.loc()), -p.WarnWorkdays))
 			if t.Created.Before(occ) && !occ.After(now) {
 				add(Owed{Kind: RemindWarn, Key: taskKey(RemindWarn, p, t, t.Due.Unix()), TaskID: t.ID,
@@ -318,13 +325,17 @@ func taskDue(p GroupPolicy, t *TaskState, cal Calendar, now time.Time, add func(
 // higher step deliverable at the same time, so the ladder collapses.
 func overdue(p GroupPolicy, t *TaskState, cal Calendar, now time.Time, add func(Owed)) {
 	silent := t.LastRiskOrDelay.Before(t.Due)
+	// Anything that fell due before this working morning may go out now
+	// (Due only asks for non-urgent messages in working time); only later
+	// occasions need the calendar.
+	morning := p.WorkdayStart.On(now)
 	best := 0
 	for step := StepOverdue; step <= StepEscalate; step++ {
 		if step > StepOverdue && !silent {
 			break
 		}
 		occ := t.Due.Add(time.Duration(step-1) * 24 * time.Hour)
-		if DeliverAt(p, cal, occ, false).After(now) {
+		if occ.After(morning) && DeliverAt(p, cal, occ, false).After(now) {
 			break
 		}
 		best = step

@@ -276,14 +276,12 @@ func (a *Adapter) Close() error {
 		a.mu.Lock()
 		a.started = true // a later Start fails
 		cli, wsDone, wsCancel := a.ws, a.wsDone, a.wsCancel
+		a.ws = nil // an SDK client cannot be restarted
 		a.mu.Unlock()
 		if cli != nil {
+			// Cancelling the run stops the client; Start returns once the
+			// SDK's own handler goroutines are done.
 			wsCancel()
-			ctx, cancel := context.WithTimeout(context.Background(), a.cfg.DrainTimeout)
-			if err := cli.CloseAndWait(ctx); err != nil && !errors.Is(err, context.Canceled) {
-				a.log.Debug("lark long connection close", "err", a.red.clean(err.Error()))
-			}
-			cancel()
 			select {
 			case <-wsDone:
 			case <-time.After(a.cfg.DrainTimeout):

@@ -136,15 +136,7 @@ func result(r *larkcore.ApiResp, ce larkcore.CodeError) apiResult {
 // platform's own hint), bounded by SendAttempts and ctx.
 func (a *Adapter) withRetry(ctx context.Context, chatKey string, call func(context.Context) (apiResult, error)) error {
 	var last *bot.SendError
-	for attempt := 0; attempt < a.cfg.SendAttempts; attempt++ {
-		if attempt > 0 {
-			a.m.retries.WithLabelValues(string(last.Reason)).Inc()
-			delay := a.backoff(attempt, last.RetryAfter)
-			a.log.Debug("lark: retrying send", "reason", last.Reason, "attempt", attempt+1, "delay", delay)
-			if err := sleepCtx(ctx, delay); err != nil {
-				break
-			}
-		}
+	for attempt := 1; ; attempt++ {
 		if err := a.limits.wait(ctx, chatKey); err != nil {
 			if last == nil {
 				last = &bot.SendError{Reason: bot.ReasonTransient, Retry: true, Err: err}
@@ -158,10 +150,21 @@ func (a *Adapter) withRetry(ctx context.Context, chatKey string, call func(conte
 			return nil
 		}
 		last = se
-		if se.Reason == bot.ReasonThrottled && se.RetryAfter > 0 {
-			a.limits.pause(chatKey, res.code == codeAppRateLimit || res.status == http.StatusTooManyRequests, se.RetryAfter)
+		if !se.Retry || ctx.Err() != nil || attempt >= a.cfg.SendAttempts {
+			break
 		}
-		if !se.Retry || ctx.Err() != nil {
+		a.m.retries.WithLabelValues(string(se.Reason)).Inc()
+		delay := a.backoff(attempt, se.RetryAfter)
+		a.log.Debug("lark: retrying send", "reason", se.Reason, "attempt", attempt+1, "delay", delay)
+		if se.Reason == bot.ReasonThrottled {
+			// Hold back every send to this chat (or, for the app-wide
+			// limit, every send) until the window has passed; the next
+			// limits.wait does the waiting.
+			app := res.code == codeAppRateLimit || res.status == http.StatusTooManyRequests
+			a.limits.pause(chatKey, app, delay)
+			continue
+		}
+		if sleepCtx(ctx, delay) != nil {
 			break
 		}
 	}
@@ -209,7 +212,8 @@ func (a *Adapter) classify(res apiResult, err error) *bot.SendError {
 		}
 		return &bot.SendError{Reason: bot.ReasonThrottled, Retry: true, RetryAfter: after, Err: e}
 	case res.code == codeChatRateLimit:
-		return &bot.SendError{Reason: bot.ReasonThrottled, Retry: true, RetryAfter: time.Second, Err: e}
+		// No hint from the platform; the window is one second.
+		return &bot.SendError{Reason: bot.ReasonThrottled, Retry: true, Err: e}
 	case res.code == codeTokenInvalid || res.code == codeAppTokenBad || res.code == codeAccessTokenBad:
 		sharedTokenCache.clear() // fetch a fresh token on the retry
 		return &bot.SendError{Reason: bot.ReasonAuth, Retry: true, Err: e}

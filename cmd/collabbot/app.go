@@ -256,13 +256,19 @@ func cmdRun(args []string, stderr io.Writer) error {
 		return err
 	}
 	log := newLogger(cfg.Log, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, cfg, log, nil)
+}
+
+// serve runs the bot until ctx ends. ready, if set, is called once
+// everything has started (tests use it to reach the app).
+func serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(*app)) error {
 	a, err := newApp(cfg, log, nil, false)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	list, err := platformAdapters(cfg, log, a)
 	if err != nil {
 		return err
@@ -271,9 +277,15 @@ func cmdRun(args []string, stderr io.Writer) error {
 		log.Warn("no platform is enabled: set lark.enabled or dingtalk.enabled (collabbot console runs without one)")
 	}
 	if err := a.startHTTP(); err != nil {
+		for _, ad := range list {
+			ad.Close()
+		}
 		return err
 	}
 	if err := a.startAdapters(ctx, list...); err != nil {
+		for _, ad := range list[len(a.adapters):] {
+			ad.Close()
+		}
 		return err
 	}
 	if err := a.startEngine(ctx, nil, false); err != nil {
@@ -281,6 +293,9 @@ func cmdRun(args []string, stderr io.Writer) error {
 	}
 	go a.pruneEvents(ctx)
 	log.Info("collabbot running")
+	if ready != nil {
+		ready(a)
+	}
 	<-ctx.Done()
 	log.Info("shutting down")
 	return nil

@@ -64,6 +64,21 @@ type Sent struct {
 	UUID      string
 }
 
+// Decoded returns Content as the platform reads it: the JSON decoded and
+// re-encoded without HTML escaping, so "<at …>" reads as written (json.Marshal
+// on the client side sends it as "\u003cat …").
+func (s Sent) Decoded() string {
+	var v any
+	if err := json.Unmarshal([]byte(s.Content), &v); err != nil {
+		return s.Content
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+	return strings.TrimSpace(b.String())
+}
+
 // Chat is what chats/{id} answers.
 type Chat struct {
 	OwnerID  string
@@ -81,6 +96,7 @@ type Server struct {
 	token        string
 	tokenSeq     int
 	tokensIssued int
+	allTokens    []string
 	rejectToken  int
 	faults       []Fault
 	sent         []Sent
@@ -157,6 +173,13 @@ func (s *Server) Token() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.token
+}
+
+// Tokens lists every tenant token ever issued.
+func (s *Server) Tokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.allTokens...)
 }
 
 // TokensIssued counts tenant-token grants.
@@ -247,6 +270,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if s.token == "" {
 		s.tokenSeq++
 		s.token = fmt.Sprintf("t-fake%06dTOKEN", s.tokenSeq)
+		s.allTokens = append(s.allTokens, s.token)
 	}
 	s.tokensIssued++
 	tok := s.token
