@@ -306,7 +306,7 @@ func TestSlowCardActionAnsweredLater(t *testing.T) {
 	h := &stubHandler{onAction: func(a bot.Action) bot.ActionResult {
 		<-release
 		return bot.ActionResult{Toast: "已完成", ToastKind: "success",
-			Card: &bot.Card{Title: "#7 任务", Template: "green", Body: "完成 " + bot.MentionToken(a.User)},
+			Card:     &bot.Card{Title: "#7 任务", Template: "green", Body: "完成 " + bot.MentionToken(a.User)},
 			Mentions: []bot.User{a.User},
 			Followups: []bot.Reply{{ChatID: a.ChatID, Text: "跟进 " + bot.MentionToken(a.User),
 				Mentions: []bot.User{a.User}, Key: "fu:" + a.EventID}}}

@@ -36,7 +36,16 @@ type app struct {
 	adapters []bot.Adapter
 	engine   engine
 	http     *http.Server
+	httpLn   net.Listener
 	mux      *http.ServeMux
+}
+
+// httpAddr is the address the HTTP listener got (port 0 picks one).
+func (a *app) httpAddr() string {
+	if a.httpLn == nil {
+		return ""
+	}
+	return a.httpLn.Addr().String()
 }
 
 // engine is the reminder engine as the app drives it.
@@ -134,6 +143,7 @@ func (a *app) startHTTP() error {
 	if err != nil {
 		return fmt.Errorf("http.listen: %w", err)
 	}
+	a.httpLn = ln
 	a.http = &http.Server{Handler: a.mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
