@@ -160,7 +160,14 @@ func (t *Tx) PendingOutboxCount() int {
 	if pb == nil {
 		return 0
 	}
-	return pb.Stats().KeyN
+	// Stats is not current inside a write transaction; the pending set is
+	// small, so count it.
+	n := 0
+	c := pb.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // OutboxEntries calls fn for every entry, in key order (tests, audits).

@@ -85,7 +85,6 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 	if log == nil {
 		log = slog.Default()
 	}
-	log = log.With("platform", bot.PlatformDingTalk)
 	red := &redactor{}
 	red.add(cfg.ClientSecret)
 	a := &Adapter{

@@ -91,7 +91,6 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	log = log.With("platform", bot.PlatformLark)
 	m, err := newMetrics(reg)
 	if err != nil {
 		return nil, fmt.Errorf("lark: metrics: %w", err)

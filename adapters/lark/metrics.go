@@ -4,30 +4,25 @@ import "github.com/prometheus/client_golang/prometheus"
 
 type metrics struct {
 	events     *prometheus.CounterVec // type: message, card_action, other
-	dropped    *prometheus.CounterVec // reason: duplicate, unsupported, queue_full, forged, replay, closed
+	dropped    *prometheus.CounterVec // reason: duplicate, unsupported, queue_full, forged, replay
 	sends      *prometheus.CounterVec // result: ok, error; reason
 	retries    *prometheus.CounterVec // reason
 	reconnects prometheus.Counter
 }
 
+func counterVec(name, help, label string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{label})
+}
+
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m := &metrics{
-		events: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "collabbot_lark_events_received_total",
-			Help: "Events received from Feishu/Lark, by type.",
-		}, []string{"type"}),
-		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "collabbot_lark_events_dropped_total",
-			Help: "Events not handed to the bot, by reason.",
-		}, []string{"reason"}),
+		events:  counterVec("collabbot_lark_events_received_total", "Events received from Feishu/Lark, by type.", "type"),
+		dropped: counterVec("collabbot_lark_events_dropped_total", "Events not handed to the bot, by reason.", "reason"),
 		sends: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "collabbot_lark_sends_total",
 			Help: "Message sends and card updates, by result and failure reason.",
 		}, []string{"result", "reason"}),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "collabbot_lark_send_retries_total",
-			Help: "Send attempts retried, by reason.",
-		}, []string{"reason"}),
+		retries: counterVec("collabbot_lark_send_retries_total", "Send attempts retried, by reason.", "reason"),
 		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "collabbot_lark_reconnects_total",
 			Help: "Long-connection reconnections.",

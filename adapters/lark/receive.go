@@ -27,6 +27,8 @@ func (a *Adapter) onMessage(_ context.Context, ev *larkim.P2MessageReceiveV1) er
 		a.log.Debug("lark: duplicate delivery dropped", "message", msg.MessageID)
 		return nil
 	}
+	a.log.Debug("lark: message received", "chat", msg.ChatID, "message", msg.MessageID,
+		"sender", msg.Sender.ID, "mentions", msg.Mentions, "direct", msg.Direct)
 	if err := a.enqueue(job{msg: msg}); err != nil {
 		// Not ignored, just not now: let the platform redeliver it.
 		a.seen.remove(msg.MessageID)

@@ -50,7 +50,8 @@ func renderMentions(s string, mentions []bot.User, at func(bot.User) string) str
 // neutralise breaks anything the platform could read as a mention: the
 // bot's own escapes plus any "<at" tag opener in any case or spacing.
 func neutralise(s string) string {
-	s = bot.Escape(s)
+	// Twice: Escape consumes "<@" before it sees the "@all" in "<@all>".
+	s = bot.Escape(bot.Escape(s))
 	if !strings.Contains(s, "<") {
 		return s
 	}

@@ -422,3 +422,73 @@ func TestChatRateLimit(t *testing.T) {
 	}
 	t.Logf("9 sends to one chat at 4/s took %v", time.Since(start))
 }
+
+func TestQueueFullAsksForRedelivery(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Workers, c.QueueSize = 1, 1 })
+	release := make(chan struct{})
+	entered := make(chan struct{}, 10)
+	e.start(&stubHandler{onMsg: func(bot.Message) []bot.Reply {
+		entered <- struct{}{}
+		<-release
+		return nil
+	}})
+	push := func(id string) int {
+		code, err := e.fake.PushMessage(larkfake.Message{MessageID: id, Text: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return code
+	}
+	if push("om_q1") != 200 {
+		t.Fatal("first not accepted")
+	}
+	<-entered // om_q1 is running, the queue is empty
+	if push("om_q2") != 200 {
+		t.Fatal("second not queued")
+	}
+	if code := push("om_q3"); code != 500 {
+		t.Errorf("third with a full queue: ack %d, want 500 so that the platform redelivers", code)
+	}
+	close(release)
+	e.idle()
+	// The redelivery is accepted now.
+	if push("om_q3") != 200 {
+		t.Error("redelivery refused")
+	}
+	e.idle()
+}
+
+func TestIngestThroughput(t *testing.T) {
+	e := newEnv(t, nil)
+	h := &stubHandler{}
+	e.start(h)
+	const n, par = 400, 16
+	start := time.Now()
+	errs := make(chan error, par)
+	for w := range par {
+		go func() {
+			for i := w; i < n; i += par {
+				code, err := e.fake.PushMessage(larkfake.Message{ChatID: "oc_" + string(rune('a'+i%8)), Text: "load"})
+				if err == nil && code != 200 {
+					err = errors.New("not acked")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range par {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.idle()
+	d := time.Since(start)
+	if got := len(h.messages()); got != n {
+		t.Fatalf("handled %d of %d", got, n)
+	}
+	t.Logf("ingest: %d events acked and handled in %v (%.0f/s, -race)", n, d, float64(n)/d.Seconds())
+}

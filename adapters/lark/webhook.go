@@ -20,8 +20,12 @@ const maxWebhookBody = 1 << 20
 // answers url_verification, decrypts with EncryptKey, and rejects requests
 // whose X-Lark-Signature does not match, whose timestamp is outside
 // ReplayWindow or whose nonce was already seen. Before Start and after
-// Close it answers 503, which makes the platform retry.
+// Close it answers 503, which makes the platform retry. In ws mode it
+// answers 404 to everything.
 func (a *Adapter) HTTPHandler() http.Handler {
+	if a.cfg.Mode != ModeWebhook {
+		return http.NotFoundHandler()
+	}
 	return http.HandlerFunc(a.serveWebhook)
 }
 

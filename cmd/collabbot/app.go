@@ -226,7 +226,7 @@ func cmdConsole(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if err := a.startAdapters(ctx, con); err != nil {
 		return err
 	}
-	if err := a.startEngine(ctx, clock.Now, true); err != nil {
+	if err := a.startEngine(ctx, clock.Now); err != nil {
 		return err
 	}
 	con.SetOnClock(func(ctx context.Context, now time.Time) {
@@ -298,7 +298,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(*app)) 
 		}
 		return err
 	}
-	if err := a.startEngine(ctx, nil, false); err != nil {
+	if err := a.startEngine(ctx, nil); err != nil {
 		return err
 	}
 	go a.pruneEvents(ctx)

@@ -43,7 +43,14 @@ func platformAdapters(cfg Config, log *slog.Logger, a *app) ([]bot.Adapter, erro
 	return list, nil
 }
 
-// startEngine starts the reminder engine.
-func (a *app) startEngine(ctx context.Context, now func() time.Time, console bool) error {
-	return nil
+// startEngine starts the reminder engine once the adapters are registered
+// as senders. In the console the cron ticks on the simulated clock and
+// /clock runs what is due at once.
+func (a *app) startEngine(ctx context.Context, now func() time.Time) error {
+	e, err := bot.NewEngine(a.bot, bot.EngineOptions{Registerer: a.reg, Log: a.log, Now: now})
+	if err != nil {
+		return err
+	}
+	a.engine = e
+	return e.Start(ctx)
 }

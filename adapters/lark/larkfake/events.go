@@ -52,24 +52,12 @@ func nextID(prefix string) string {
 
 // JSON renders the schema 2.0 event envelope.
 func (m Message) JSON() []byte {
-	if m.EventID == "" {
-		m.EventID = nextID("ev_")
-	}
-	if m.MessageID == "" {
-		m.MessageID = nextID("om_in")
-	}
-	if m.ChatID == "" {
-		m.ChatID = "oc_group"
-	}
-	if m.ChatType == "" {
-		m.ChatType = "group"
-	}
-	if m.MsgType == "" {
-		m.MsgType = "text"
-	}
-	if m.Sender == "" {
-		m.Sender = "ou_sender"
-	}
+	orDefault(&m.EventID, nextID("ev_"))
+	orDefault(&m.MessageID, nextID("om_in"))
+	orDefault(&m.ChatID, "oc_group")
+	orDefault(&m.ChatType, "group")
+	orDefault(&m.MsgType, "text")
+	orDefault(&m.Sender, "ou_sender")
 	if m.Time.IsZero() {
 		m.Time = time.Now()
 	}
@@ -137,15 +125,9 @@ type CardAction struct {
 
 // JSON renders the schema 2.0 callback envelope.
 func (c CardAction) JSON() []byte {
-	if c.EventID == "" {
-		c.EventID = nextID("ev_card")
-	}
-	if c.Operator == "" {
-		c.Operator = "ou_sender"
-	}
-	if c.ChatID == "" {
-		c.ChatID = "oc_group"
-	}
+	orDefault(&c.EventID, nextID("ev_card"))
+	orDefault(&c.Operator, "ou_sender")
+	orDefault(&c.ChatID, "oc_group")
 	ev := map[string]any{
 		"schema": "2.0",
 		"header": map[string]any{"event_id": c.EventID, "event_type": "card.action.trigger",

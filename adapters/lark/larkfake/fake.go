@@ -114,18 +114,10 @@ type Server struct {
 
 // New starts a fake on 127.0.0.1.
 func New(opts Options) *Server {
-	if opts.AppID == "" {
-		opts.AppID = "cli_fake"
-	}
-	if opts.AppSecret == "" {
-		opts.AppSecret = "fake-secret"
-	}
-	if opts.BotOpenID == "" {
-		opts.BotOpenID = "ou_bot"
-	}
-	if opts.BotName == "" {
-		opts.BotName = "collabbot"
-	}
+	orDefault(&opts.AppID, "cli_fake")
+	orDefault(&opts.AppSecret, "fake-secret")
+	orDefault(&opts.BotOpenID, "ou_bot")
+	orDefault(&opts.BotName, "collabbot")
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = 5
 	}
@@ -169,25 +161,15 @@ func (s *Server) AppSecret() string { return s.opts.AppSecret }
 func (s *Server) BotOpenID() string { return s.opts.BotOpenID }
 
 // Token is the tenant access token currently valid ("" before the first).
-func (s *Server) Token() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.token
-}
+func (s *Server) Token() string { return locked(s, func() string { return s.token }) }
 
 // Tokens lists every tenant token ever issued.
 func (s *Server) Tokens() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.allTokens...)
+	return locked(s, func() []string { return append([]string(nil), s.allTokens...) })
 }
 
 // TokensIssued counts tenant-token grants.
-func (s *Server) TokensIssued() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.tokensIssued
-}
+func (s *Server) TokensIssued() int { return locked(s, func() int { return s.tokensIssued }) }
 
 // InjectSendFaults makes the next sends (create, reply, patch) fail with the
 // given faults, in order.
@@ -221,27 +203,30 @@ func (s *Server) SetUser(openID, name string) {
 
 // Sent lists every recorded create, reply and patch, oldest first.
 func (s *Server) Sent() []Sent {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]Sent(nil), s.sent...)
+	return locked(s, func() []Sent { return append([]Sent(nil), s.sent...) })
 }
 
 // SendAttempts counts every create/reply/patch request, failed ones included.
-func (s *Server) SendAttempts() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.attempts
-}
+func (s *Server) SendAttempts() int { return locked(s, func() int { return s.attempts }) }
 
 // ChatGets counts chats/{id} requests.
-func (s *Server) ChatGets() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.chatGets
-}
+func (s *Server) ChatGets() int { return locked(s, func() int { return s.chatGets }) }
 
 // EndpointCalls counts long-connection bootstraps.
 func (s *Server) EndpointCalls() int { return int(s.endpoints.Load()) }
+
+func orDefault(p *string, v string) {
+	if *p == "" {
+		*p = v
+	}
+}
+
+// locked reads server state under the lock.
+func locked[T any](s *Server, f func() T) T {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return f()
+}
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
