@@ -12,34 +12,15 @@ import (
 
 // Effective is a group's settings with the global defaults filled in.
 type Effective struct {
-	Lang              string
-	Location          *time.Location
-	Lead              *store.User
-	WorkdayStart      rules.Clock
-	WorkdayEnd        rules.Clock
-	DailyNudge        rules.Clock
-	WeeklyDay         time.Weekday
-	WeeklyAt          rules.Clock
-	NudgeEnabled      bool
-	RequireAcceptance bool
-	AckWindow         time.Duration
-	UrgentAck         time.Duration
-	ImportantAck      time.Duration
-	HelpReping        time.Duration
-	WarnWorkdays      int
+	Defaults
+	Lead *store.User
 }
 
 // Effective returns g's settings over the defaults.
 func (b *Bot) Effective(g *store.Group) Effective { return b.effective(g) }
 
 func (b *Bot) effective(g *store.Group) Effective {
-	d := b.def
-	e := Effective{
-		Lang: d.Lang, Location: d.Location, WorkdayStart: d.WorkdayStart, WorkdayEnd: d.WorkdayEnd,
-		DailyNudge: d.DailyNudge, WeeklyDay: d.WeeklyDay, WeeklyAt: d.WeeklyAt, NudgeEnabled: d.NudgeEnabled,
-		RequireAcceptance: d.RequireAcceptance, AckWindow: d.AckWindow, UrgentAck: d.UrgentAck,
-		ImportantAck: d.ImportantAck, HelpReping: d.HelpReping, WarnWorkdays: d.WarnWorkdays,
-	}
+	e := Effective{Defaults: b.def}
 	s := g.Settings
 	if s.Lang != "" {
 		e.Lang = s.Lang
