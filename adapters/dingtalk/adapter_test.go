@@ -409,6 +409,62 @@ func TestQPSLimitDeliveredOnce(t *testing.T) {
 	}
 }
 
+func TestTransientAndAuthRetries(t *testing.T) {
+	e := start(t, nil)
+	ctx := context.Background()
+	// 503 from the gateway: not processed, retried.
+	e.fake.FailNext(dingfake.PathGroupSend, 1, dingfake.Fault{Status: 503, Code: "ServiceUnavailable"})
+	if err := e.a.Send(ctx, bot.Reply{ChatID: testChat, Text: "one", Key: "1"}); err != nil {
+		t.Fatal(err)
+	}
+	// A revoked token: 401, a new token, the send goes through once.
+	e.fake.RevokeTokens()
+	if err := e.a.Send(ctx, bot.Reply{ChatID: testChat, Text: "two", Key: "2"}); err != nil {
+		t.Fatal(err)
+	}
+	got := e.settle()
+	if len(got) != 2 || got[0].Text != "one" || got[1].Text != "two" {
+		t.Fatalf("sent %+v", got)
+	}
+	if n := e.fake.Calls(dingfake.PathToken); n != 2 {
+		t.Errorf("token fetched %d times, want 2", n)
+	}
+}
+
+func TestExpiredWebhookFallsBack(t *testing.T) {
+	t.Run("expired on arrival", func(t *testing.T) {
+		e := start(t, nil)
+		e.push(dingfake.BotMessage{MsgID: "m1", Text: taskText, AtUsers: []dingfake.AtUser{zhang}, WebhookTTL: -time.Minute})
+		s := e.waitSent(1)[0]
+		if s.Via != "group" || !strings.Contains(s.Text, "@张三") || s.MsgType != "sampleMarkdown" {
+			t.Fatalf("reply without a webhook: %+v", s)
+		}
+	})
+	t.Run("errcode 300001", func(t *testing.T) {
+		e := start(t, func(c *Config) { c.CardTemplateID = testTemplate })
+		e.fake.FailNext(dingfake.PathWebhook, 1, dingfake.Fault{Code: "300001"})
+		e.push(dingfake.BotMessage{MsgID: "m1", Text: "大家好"})
+		// A plain reply that mentions someone: webhook refused → card.
+		err := e.a.Send(context.Background(), bot.Reply{ChatID: testChat, ReplyTo: "m1", Key: "r1",
+			Text: "好的 " + bot.MentionToken(bot.User{ID: "zhangsan01", Name: "张三"}), Mentions: []bot.User{{ID: "zhangsan01", Name: "张三"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := e.settle()
+		if len(got) != 1 || got[0].Via != "card" || !contains(got[0].AtUserIDs, "zhangsan01") {
+			t.Fatalf("sent %+v", got)
+		}
+		// The dead webhook is forgotten: the next reply does not try it.
+		calls := e.fake.Calls(dingfake.PathWebhook)
+		if err := e.a.Send(context.Background(), bot.Reply{ChatID: testChat, ReplyTo: "m1", Key: "r2", Text: "ok"}); err != nil {
+			t.Fatal(err)
+		}
+		if e.fake.Calls(dingfake.PathWebhook) != calls {
+			t.Error("expired webhook used again")
+		}
+	})
+}
+
 func TestSendFailuresAreClassified(t *testing.T) {
 	e := start(t, nil)
 	ctx := context.Background()

@@ -20,7 +20,7 @@ type Config struct {
 	// OpenAPI call. Default https://api.dingtalk.com.
 	BaseURL string
 	// CardTemplateID is the interactive card template (see
-	// docs/setup-dingtalk.md). Without it, proactive @-mentions fall back to a
+	// the README's DingTalk section). Without it, proactive @-mentions fall back to a
 	// cached sessionWebhook and then to plain names, and cards lose buttons.
 	CardTemplateID string
 	// Admins are staff ids that count as group admins everywhere.

@@ -27,6 +27,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
+var errClosed = errors.New("lark: adapter closed")
+
 var (
 	_ bot.Adapter      = (*Adapter)(nil)
 	_ bot.AdminChecker = (*Adapter)(nil)
@@ -52,8 +54,9 @@ type Adapter struct {
 	runCtx    context.Context // cancelled when Close gives up draining
 	cancelRun context.CancelFunc
 
-	mu       sync.Mutex // guards started, ws
+	mu       sync.Mutex // guards started, closed, ws
 	started  bool
+	closed   bool
 	ws       *larkws.Client
 	wsDone   chan struct{}
 	wsCancel context.CancelFunc
@@ -180,18 +183,21 @@ func (a *Adapter) Start(ctx context.Context, h bot.Handler) error {
 	}
 	a.started = true
 	a.mu.Unlock()
-	if a.runCtx.Err() != nil {
-		return errors.New("lark: adapter closed")
-	}
 
 	info, err := a.fetchBotInfo(ctx)
 	if err != nil {
 		return err
 	}
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return errClosed
+	}
 	a.handler = h
 	a.botID = info.OpenID
 	a.startWorkers()
 	a.running.Store(true)
+	a.mu.Unlock()
 	a.log.Info("lark adapter started", "mode", a.cfg.Mode, "bot", info.AppName, "bot_open_id", info.OpenID)
 	if a.cfg.Mode == ModeWebhook {
 		return nil
@@ -225,6 +231,11 @@ func (a *Adapter) startWS(ctx context.Context) error {
 	var runErr error
 	wsCtx, wsCancel := context.WithCancel(context.Background())
 	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		wsCancel()
+		return errClosed
+	}
 	a.ws, a.wsDone, a.wsCancel = cli, done, wsCancel
 	a.mu.Unlock()
 	go func() {
@@ -252,6 +263,8 @@ func (a *Adapter) startWS(ctx context.Context) error {
 }
 
 func (a *Adapter) startWorkers() {
+	a.intake.Lock()
+	defer a.intake.Unlock()
 	a.shards = make([]chan job, a.cfg.Workers)
 	for i := range a.shards {
 		ch := make(chan job, a.cfg.QueueSize)
@@ -274,6 +287,7 @@ func (a *Adapter) Close() error {
 		a.running.Store(false)
 		a.mu.Lock()
 		a.started = true // a later Start fails
+		a.closed = true
 		cli, wsDone, wsCancel := a.ws, a.wsDone, a.wsCancel
 		a.ws = nil // an SDK client cannot be restarted
 		a.mu.Unlock()

@@ -29,6 +29,9 @@ func renderReply(r bot.Reply) (msgType, content string, err error) {
 func textAt(u bot.User) string { return `<at user_id="` + u.ID + `">` + safeName(u.Name) + `</at>` }
 func cardAt(u bot.User) string { return `<at id=` + u.ID + `></at>` }
 
+// plainAt is a mention where none can be rendered (card titles).
+func plainAt(u bot.User) string { return "@" + neutralise(u.Name) }
+
 // renderMentions renders mention tokens with at and neutralises every
 // literal run, so nothing but a listed user's token becomes a mention.
 func renderMentions(s string, mentions []bot.User, at func(bot.User) string) string {
@@ -141,7 +144,7 @@ func renderCard(c *bot.Card, mentions []bot.User) map[string]any {
 	return map[string]any{
 		"config": map[string]any{"wide_screen_mode": true, "update_multi": true},
 		"header": map[string]any{
-			"title":    map[string]any{"tag": "plain_text", "content": bot.PlainText(c.Title, mentions)},
+			"title":    map[string]any{"tag": "plain_text", "content": renderMentions(c.Title, mentions, plainAt)},
 			"template": tpl,
 		},
 		"elements": elements,

@@ -347,6 +347,11 @@ func TestRejectedTokenIsRefreshed(t *testing.T) {
 	if n := e.fake.TokensIssued(); n < 2 {
 		t.Errorf("token not refreshed: %d grants", n)
 	}
+	// The secrets check at cleanup has something to look at: the rejection
+	// and its platform message were logged.
+	if logs := e.logs.String(); !strings.Contains(logs, "99991663") {
+		t.Errorf("token rejection not logged:\n%s", logs)
+	}
 }
 
 func TestSendFailureIsClassifiedAndSecretFree(t *testing.T) {

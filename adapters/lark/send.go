@@ -155,7 +155,7 @@ func (a *Adapter) withRetry(ctx context.Context, chatKey string, call func(conte
 		}
 		a.m.retries.WithLabelValues(string(se.Reason)).Inc()
 		delay := a.backoff(attempt, se.RetryAfter)
-		a.log.Debug("lark: retrying send", "reason", se.Reason, "attempt", attempt+1, "delay", delay)
+		a.log.Debug("lark: retrying send", "reason", se.Reason, "attempt", attempt+1, "delay", delay, "err", se.Err)
 		if se.Reason == bot.ReasonThrottled {
 			// Hold back every send to this chat (or, for the app-wide
 			// limit, every send) until the window has passed; the next

@@ -194,3 +194,17 @@ func TestConfigValidation(t *testing.T) {
 		t.Error("second adapter on the same registry: want an error, not a panic")
 	}
 }
+
+func TestDecryptWrongKeyNeverPanics(t *testing.T) {
+	for i := range 300 {
+		body := larkfake.Encrypt([]byte(`{"type":"x","n":`+strings.Repeat("1", i%40+1)+`}`), "right-key")
+		var env struct{ Encrypt string }
+		if err := json.Unmarshal(body, &env); err != nil {
+			t.Fatal(err)
+		}
+		_, _ = decrypt(env.Encrypt, "wrong-key") // must not panic
+		if p, err := decrypt(env.Encrypt, "right-key"); err != nil || !json.Valid(p) {
+			t.Fatalf("right key: %q %v", p, err)
+		}
+	}
+}

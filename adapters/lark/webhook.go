@@ -104,7 +104,7 @@ func (a *Adapter) openWebhook(body []byte) ([]byte, webhookEnvelope, error) {
 		if env.Encrypt == "" {
 			return nil, env, errors.New("body is not encrypted")
 		}
-		dec, err := larkevent.EventDecrypt(env.Encrypt, a.cfg.EncryptKey)
+		dec, err := decrypt(env.Encrypt, a.cfg.EncryptKey)
 		if err != nil {
 			return nil, env, errors.New("cannot decrypt body")
 		}
@@ -117,6 +117,17 @@ func (a *Adapter) openWebhook(body []byte) ([]byte, webhookEnvelope, error) {
 		return nil, env, errors.New("encrypted body but no encrypt_key configured")
 	}
 	return plain, env, nil
+}
+
+// decrypt wraps the SDK's decryption, which panics (slice bounds) when a
+// wrong key yields garbage with a "}" before the first "{".
+func decrypt(cipherText, key string) (plain []byte, err error) {
+	defer func() {
+		if recover() != nil {
+			plain, err = nil, errors.New("decryption failed")
+		}
+	}()
+	return larkevent.EventDecrypt(cipherText, key)
 }
 
 // verifyWebhook checks the signature (with an encrypt key) and the

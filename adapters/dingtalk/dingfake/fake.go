@@ -510,6 +510,14 @@ func (s *Server) ExpireWebhooks() {
 	}
 }
 
+// RevokeTokens invalidates every access token issued so far (as when the
+// secret is rotated or a token expires early).
+func (s *Server) RevokeTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.tokens = map[string]bool{}
+}
+
 // Calls returns how many requests api received.
 func (s *Server) Calls(api string) int {
 	s.mu.Lock()
