@@ -290,7 +290,8 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, api string) 
 	}
 	if faulty {
 		if f.Drop {
-			dropConn(w)
+			// The caller drops the connection after recording the request,
+			// so a test that sees the client's error also sees the record.
 			return false, true
 		}
 		apiError(w, f.Status, f.Code)
@@ -315,6 +316,9 @@ func (s *Server) robotSend(via string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
 		ok, record := s.authorized(w, r, api)
+		if !ok && record {
+			defer dropConn(w)
+		}
 		var req struct {
 			RobotCode          string   `json:"robotCode"`
 			OpenConversationID string   `json:"openConversationId"`
@@ -357,6 +361,9 @@ func (s *Server) record(m Sent) {
 func (s *Server) cardDeliver(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	ok, record := s.authorized(w, r, PathCardDeliver)
+	if !ok && record {
+		defer dropConn(w)
+	}
 	var req struct {
 		CardTemplateID string `json:"cardTemplateId"`
 		OutTrackID     string `json:"outTrackId"`
