@@ -222,6 +222,11 @@ func (b *Bot) HandleMessage(ctx context.Context, m Message) []Reply {
 		}
 		return err
 	})
+	// One message may get several replies; each needs its own idempotency
+	// key or the platform would drop all but the first as a retry.
+	for i := 1; i < len(out); i++ {
+		out[i].Key = fmt.Sprintf("%s:%d", out[i].Key, i)
+	}
 	if err != nil {
 		b.log.Error("handle message", "platform", m.Platform, "chat", m.ChatID, "message", m.MessageID, "err", err)
 		lang := b.def.Lang
@@ -327,6 +332,3 @@ func fromStoreUsers(us []store.User) []User {
 // mention returns the token for u; the user must also be passed in the
 // reply's Mentions for it to notify anyone.
 func mention(u store.User) string { return MentionToken(fromStore(u)) }
-
-// errf wraps internal errors with the task for the log; never shown raw.
-func errf(format string, args ...any) error { return fmt.Errorf(format, args...) }

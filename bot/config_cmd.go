@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -206,6 +205,3 @@ func (b *Bot) showConfig(r *request) string {
 		humanDuration(r.lang, e.AckWindow), humanDuration(r.lang, e.UrgentAck), humanDuration(r.lang, e.ImportantAck),
 		humanDuration(r.lang, e.HelpReping), e.WarnWorkdays, e.Location.String()) + "\n" + tr(r.lang, msgConfigUsage)
 }
-
-// fmtPct is for templates that print a percentage.
-func fmtPct(n int) string { return fmt.Sprintf("%d%%", n) }

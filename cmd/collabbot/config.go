@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -409,5 +408,3 @@ func (c *Config) WorkCalendar() (rules.Calendar, error) {
 	}
 	return rules.NewCalendar(ov), nil
 }
-
-var errUsage = errors.New("usage")

@@ -62,10 +62,6 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	if errors.Is(err, errUsage) {
-		fmt.Fprint(stderr, usage)
-		return 2
-	}
 	if err != nil {
 		fmt.Fprintf(stderr, "collabbot %s: %v\n", args[0], err)
 		return 1

@@ -51,7 +51,9 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // redelivered changes nothing, the HTTP endpoints answer, and no secret
 // reaches the log.
 func TestRunServesBothPlatforms(t *testing.T) {
-	lk := larkfake.New(larkfake.Options{PingInterval: 1})
+	// The Lark SDK caches tenant tokens per app id for the whole process:
+	// a fresh id keeps a repeated run (-count) from reusing a dead fake's token.
+	lk := larkfake.New(larkfake.Options{PingInterval: 1, AppID: fmt.Sprintf("cli_run_%d", time.Now().UnixNano())})
 	defer lk.Close()
 	dt := dingfake.New("ding_app", "ding-secret-value")
 	defer dt.Close()

@@ -1,0 +1,81 @@
+package console
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"collabbot/bot"
+	"collabbot/bot/bottest"
+)
+
+func TestMentions(t *testing.T) {
+	cases := []struct {
+		text string
+		want []string
+	}{
+		{"@张三 【产品研发-需求确认-提供方案-明天】", []string{"张三"}},
+		{"@张三@李四，请看【A-B-C-明天】@张三", []string{"张三", "李四"}},
+		{"@all @所有人 @everyone @collabbot 大家好", nil},
+		{"【需协助】#1 需要法务确认 @王五。", []string{"王五"}},
+		{"email me at a@b", []string{"b"}},
+		{"没有提及", nil},
+	}
+	for _, c := range cases {
+		var got []string
+		for _, u := range Mentions(c.text, "me") {
+			got = append(got, u.Name)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("Mentions(%q):\n\tgot  %v\n\twant %v", c.text, got, c.want)
+		}
+	}
+}
+
+// A scripted session through the real bot: task creation, a card click,
+// a thread reply and the clock hook.
+func TestSession(t *testing.T) {
+	clock := NewClock(func() time.Time { return time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC) })
+	b := bottest.New(t, bottest.Options{Now: clock.Now})
+	var out bytes.Buffer
+	var hooked time.Time
+	in := strings.NewReader("/as 李四\n@张三 【产品研发-需求确认-提供方案-2099-01-01】\n/as 张三\n/click #1 ack\n/reply #1 做完一半了 50%\n/clock 2026-09-30 17:00\n/clock\n/quit\n")
+	c := New(Options{In: in, Out: &out, Clock: clock, Location: time.UTC, OnClock: func(_ context.Context, now time.Time) { hooked = now }})
+	if err := c.Start(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("session did not end")
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, want := range []string{"┌ #1 产品研发-需求确认", "@张三", "(toast: 👌 #1 已确认接收", "📝 #1 进度已更新（50%）", "(clock set to 2026-09-30 17:00 Wed)", "(clock: 2026-09-30 17:0"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	if !hooked.Equal(time.Date(2026, 9, 30, 17, 0, 0, 0, time.UTC)) {
+		t.Errorf("OnClock got %v", hooked)
+	}
+	if err := c.Send(context.Background(), bot.Reply{Text: "hi " + bot.MentionToken(bot.User{ID: "x", Name: "X"}), Mentions: []bot.User{{ID: "x", Name: "X"}}}); err != nil || !strings.Contains(out.String(), "hi @X") {
+		t.Errorf("proactive Send: %v", err)
+	}
+}
+
+func TestCloseBeforeStart(t *testing.T) {
+	c := New(Options{})
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+}
