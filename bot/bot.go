@@ -67,8 +67,6 @@ type Config struct {
 	// Admins are user ids (optionally "platform:id") who administer every
 	// group, on top of what the platform reports.
 	Admins []string
-	// EveryoneAdmin makes every user a group admin (the console's default).
-	EveryoneAdmin bool
 	// Now is the clock; nil = time.Now. The console moves it with /clock.
 	Now func() time.Time
 	Log *slog.Logger
@@ -76,13 +74,12 @@ type Config struct {
 
 // Bot is the platform-neutral brain. It implements Handler.
 type Bot struct {
-	db       *store.DB
-	cal      rules.Calendar
-	def      Defaults
-	admins   map[string]bool
-	everyone bool
-	now      func() time.Time
-	log      *slog.Logger
+	db     *store.DB
+	cal    rules.Calendar
+	def    Defaults
+	admins map[string]bool
+	now    func() time.Time
+	log    *slog.Logger
 
 	mu      sync.RWMutex
 	senders map[string]Sender
@@ -96,14 +93,13 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("bot: Config.Store is nil")
 	}
 	b := &Bot{
-		db:       cfg.Store,
-		cal:      cfg.Calendar,
-		def:      cfg.Defaults,
-		admins:   map[string]bool{},
-		everyone: cfg.EveryoneAdmin,
-		now:      cfg.Now,
-		log:      cfg.Log,
-		senders:  map[string]Sender{},
+		db:      cfg.Store,
+		cal:     cfg.Calendar,
+		def:     cfg.Defaults,
+		admins:  map[string]bool{},
+		now:     cfg.Now,
+		log:     cfg.Log,
+		senders: map[string]Sender{},
 	}
 	if b.cal == nil {
 		b.cal = rules.NewCalendar(nil)
@@ -194,7 +190,7 @@ func (b *Bot) HandleMessage(ctx context.Context, m Message) []Reply {
 		return b.direct(m, now)
 	}
 	cmd, isCmd := splitCommand(text)
-	if !isCmd && !mayConcernBot(text) && m.ReplyTo == "" && m.RootID == "" {
+	if !isCmd && !rules.Recognisable(text) && m.ReplyTo == "" && m.RootID == "" {
 		// Plain chat is never answered and never stored.
 		return nil
 	}
@@ -257,14 +253,6 @@ func (b *Bot) direct(m Message, now time.Time) []Reply {
 		Text: tr(lang, msgDirectIntro) + "\n\n" + helpText(lang), Key: "reply:" + m.Platform + ":" + m.MessageID}}
 }
 
-// mayConcernBot is a cheap first look: text that starts (after tags) with a
-// bracket might be a task, tag or near miss; anything else is chat.
-func mayConcernBot(text string) bool {
-	t := strings.TrimSpace(text)
-	return strings.HasPrefix(t, "【") || strings.HasPrefix(t, "[") || strings.HasPrefix(t, "［") ||
-		strings.Contains(t, "【需协助】")
-}
-
 // stripLeadingMentions removes "@Name" for the message's mentions (and any
 // other leading @word) from the start of text.
 func stripLeadingMentions(text string, mentions []User) string {
@@ -291,10 +279,10 @@ func stripLeadingMentions(text string, mentions []User) string {
 	}
 }
 
-// isAdmin: the platform's word, configured admins, group admins, or the
-// console's everyone-is-admin.
+// isAdmin: the platform's word (the console's says everyone unless
+// console.admins is set), configured admins, or the group's own admins.
 func (b *Bot) isAdmin(platform, userID string, platformSays bool, g *store.Group) bool {
-	if platformSays || b.everyone || b.admins[userID] || b.admins[platform+":"+userID] {
+	if platformSays || b.admins[userID] || b.admins[platform+":"+userID] {
 		return true
 	}
 	for _, a := range g.Settings.Admins {

@@ -186,7 +186,7 @@ func TestLifecycleZh(t *testing.T) {
 }
 
 func TestLifecycleEn(t *testing.T) {
-	g := newGroup(t, bottest.Options{EveryoneAdmin: true})
+	g := newGroup(t, bottest.Options{Admins: []string{"id-Li"}})
 	g.say("Li", "/lang en")
 	g.say("Li", "@Zhang 【紧急】【系统故障-官网无法访问-排查服务器日志-30分钟内】")
 	g.say("Zhang", "/ack #1")
@@ -312,7 +312,7 @@ func TestErrorsAndHelp(t *testing.T) {
 }
 
 func TestConfigChanges(t *testing.T) {
-	g := newGroup(t, bottest.Options{EveryoneAdmin: true})
+	g := newGroup(t, bottest.Options{Admins: []string{"id-李四"}})
 	g.say("李四", "/config nudge 17:30")
 	g.say("李四", "/config weekly 周二 09:30")
 	g.say("李四", "/config workday 08:30-17:30")

@@ -116,7 +116,7 @@ func (b *Bot) command(r *request, c command) ([]Reply, error) {
 // a near miss, a tagged message (【需协助】#3 …), or a reply in a task's
 // thread.
 func (b *Bot) freeText(r *request) ([]Reply, error) {
-	if !mayConcernBot(r.text) {
+	if !rules.Recognisable(r.text) {
 		return b.threadReply(r)
 	}
 	res := rules.Parse(r.text, r.set.parseOptions(r.now, b.cal))

@@ -140,7 +140,7 @@ func newSim(t *testing.T, base time.Time, lang string) *sim {
 	now := simClock(base)
 	def := bot.DefaultDefaults()
 	def.Lang = lang
-	b := bottest.New(t, bottest.Options{Now: now, EveryoneAdmin: true, Defaults: &def})
+	b := bottest.New(t, bottest.Options{Now: now, Admins: []string{liSi.ID}, Defaults: &def})
 	p := newPlatform(now)
 	b.AddSender(bot.PlatformConsole, p)
 	e, err := bot.NewEngine(b, bot.EngineOptions{})
@@ -375,7 +375,7 @@ func openBot(t *testing.T, path string, now func() time.Time) (*bot.Bot, *store.
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bot.New(bot.Config{Store: db, Now: now, EveryoneAdmin: true})
+	b, err := bot.New(bot.Config{Store: db, Now: now, Admins: []string{liSi.ID}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,6 @@ func (b *Bot) createFromResult(r *request, res rules.Result) ([]Reply, error) {
 	if err := r.tx.NewTask(t); err != nil {
 		return nil, err
 	}
-	var extra []Reply
 	if res.Tags.Assist {
 		helper := b.helperFor(r, t, nil)
 		t.Help = append(t.Help, store.HelpFlag{At: r.now, By: r.sender(), Text: res.Rest, Helper: helper})
@@ -70,7 +69,7 @@ func (b *Bot) createFromResult(r *request, res rules.Result) ([]Reply, error) {
 	// "created" line.
 	_, body, _ := strings.Cut(text, "\n")
 	rep.Card = b.taskCard(r.lang, r.set, t, r.now, body)
-	return append([]Reply{rep}, extra...), nil
+	return []Reply{rep}, nil
 }
 
 func containsUser(us []store.User, id string) bool {
@@ -266,8 +265,8 @@ func (b *Bot) helperFor(r *request, t *store.Task, mentions []User) store.User {
 			return toStore(u)
 		}
 	}
-	if r.set.Lead != nil {
-		return *r.set.Lead
+	if lead := r.lead(); !lead.IsZero() {
+		return lead
 	}
 	if t.Initiator.ID != r.msg.Sender.ID {
 		return t.Initiator
@@ -363,30 +362,29 @@ func (b *Bot) cmdRisk(r *request, args string) ([]Reply, error) {
 	if err := r.history(t, "risk", rest); err != nil {
 		return nil, err
 	}
-	notify := b.notifyList(r, t.Initiator, r.set.Lead)
+	notify := r.notify(t.Initiator, r.lead())
 	return []Reply{r.reply(tr(r.lang, msgRiskRecorded, t.ID, Escape(taskTitle(t)), Escape(rest), mentions(notify)), notify...)}, nil
 }
 
-// notifyList returns the distinct users to notify, without the sender.
-func (b *Bot) notifyList(r *request, users ...any) []store.User {
+// notify returns the distinct users to notify, without the sender and
+// without nobody (an unset lead is the zero User).
+func (r *request) notify(users ...store.User) []store.User {
 	var out []store.User
-	for _, x := range users {
-		var u store.User
-		switch v := x.(type) {
-		case store.User:
-			u = v
-		case *store.User:
-			if v == nil {
-				continue
-			}
-			u = *v
-		}
+	for _, u := range users {
 		if u.IsZero() || u.ID == r.msg.Sender.ID || containsUser(out, u.ID) {
 			continue
 		}
 		out = append(out, u)
 	}
 	return out
+}
+
+// lead is the group lead, or the zero User when none is set.
+func (r *request) lead() store.User {
+	if r.set.Lead == nil {
+		return store.User{}
+	}
+	return *r.set.Lead
 }
 
 func mentions(us []store.User) string {
@@ -434,7 +432,7 @@ func (b *Bot) cmdDelay(r *request, args string) ([]Reply, error) {
 	if err := r.history(t, "delay", raw+" "+reason); err != nil {
 		return nil, err
 	}
-	notify := b.notifyList(r, t.Initiator, r.set.Lead)
+	notify := r.notify(t.Initiator, r.lead())
 	who := mentions(notify)
 	if who == "" {
 		who = tr(r.lang, wordInitiatorOrLead)
@@ -526,7 +524,7 @@ func (b *Bot) cmdCancel(r *request, args string) ([]Reply, error) {
 	if err := r.history(t, "cancel", rest); err != nil {
 		return nil, err
 	}
-	notify := b.notifyList(r, t.Owner)
+	notify := r.notify(t.Owner)
 	return []Reply{r.reply(tr(r.lang, msgCancelled, t.ID, mentions(notify)), notify...)}, nil
 }
 

@@ -30,6 +30,9 @@ func FuzzParse(f *testing.F) {
 		now := time.Unix(1e9+(unix%(2e9)+2e9)%(2e9), 0)
 		opt := Options{Now: now, Calendar: cal}
 		r := Parse(msg, opt)
+		if (r.Kind != KindChat || r.Tags.Assist) && !Recognisable(msg) {
+			t.Fatalf("Recognisable(%q) = false, but Parse found kind %v", msg, r.Kind)
+		}
 		switch r.Kind {
 		case KindChat:
 			if r.Task != nil || len(r.Errors) > 0 || r.Tags != (Tags{Assist: r.Tags.Assist}) {

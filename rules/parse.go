@@ -23,6 +23,28 @@ var tagWords = map[string]func(*Tags){
 // the bot may hand over the message as received.
 var commandPrefixes = []string{"/task", "/new", "/新建"}
 
+// Recognisable reports whether Parse may find more than chat in text: a
+// task, tag or near miss, or a 【需协助】 flag. It is Parse's own first
+// step, cheap enough to run on every message before any store access.
+func Recognisable(text string) bool {
+	return bracketed(body(text)) || strings.Contains(text, "【需协助】")
+}
+
+// body is text without leading mentions and a /task-style prefix.
+func body(text string) string {
+	s := skipMentions(text)
+	for _, c := range commandPrefixes {
+		if t, ok := strings.CutPrefix(s, c); ok && (t == "" || !isWordRune(firstRune(t))) {
+			return strings.TrimSpace(t)
+		}
+	}
+	return s
+}
+
+func bracketed(s string) bool {
+	return strings.HasPrefix(s, "【") || strings.HasPrefix(s, "[") || strings.HasPrefix(s, "［")
+}
+
 func isSep(r rune) bool { return r == '-' || r == '－' || r == '—' || r == '–' }
 
 // Parse classifies a chat message and, for a task request, splits and
@@ -33,18 +55,12 @@ func isSep(r rune) bool { return r == '-' || r == '－' || r == '—' || r == '�
 func Parse(text string, opt Options) Result {
 	opt = opt.withDefaults()
 	var r Result
-	s := skipMentions(text)
-	for _, c := range commandPrefixes {
-		if t, ok := strings.CutPrefix(s, c); ok && (t == "" || !isWordRune(firstRune(t))) {
-			s = strings.TrimSpace(t)
-			break
-		}
-	}
+	s := body(text)
 	// 【需协助】 flags the message wherever it stands, even in chat: a
 	// reply in a task's thread saying "卡住了【需协助】" is a help request
 	// for that task.
 	r.Tags.Assist = strings.Contains(text, "【需协助】")
-	if !strings.HasPrefix(s, "【") && !strings.HasPrefix(s, "[") && !strings.HasPrefix(s, "［") {
+	if !bracketed(s) {
 		r.Kind = KindChat
 		return r
 	}

@@ -90,7 +90,11 @@ func Open(path string, opt *Options) (*DB, error) {
 	bdb.MaxBatchDelay = 2 * time.Millisecond
 	db := &DB{bolt: bdb, path: path}
 	if opt.ReadOnly {
-		return db, db.checkSchema()
+		if err := db.checkSchema(); err != nil {
+			bdb.Close()
+			return nil, err
+		}
+		return db, nil
 	}
 	if err := db.init(); err != nil {
 		bdb.Close()
@@ -212,8 +216,6 @@ type Tx struct {
 	tx *bolt.Tx
 }
 
-// Writable reports whether tx may change data.
-func (t *Tx) Writable() bool { return t.tx.Writable() }
 
 // GroupKey identifies a group across platforms.
 type GroupKey struct {

@@ -256,6 +256,16 @@ func TestSchemaTooNewRefused(t *testing.T) {
 	if _, err := Open(path, nil); !errors.Is(err, ErrSchemaTooNew) {
 		t.Errorf("Open of a newer schema: %v, want ErrSchemaTooNew", err)
 	}
+	db, err := Open(path, &Options{ReadOnly: true})
+	if !errors.Is(err, ErrSchemaTooNew) || db != nil {
+		t.Errorf("read-only Open of a newer schema: %v, %v; want nil, ErrSchemaTooNew", db, err)
+	}
+	// The refused opens released the file: a writer can take it.
+	if w, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 100 * time.Millisecond}); err != nil {
+		t.Errorf("file still locked after refused opens: %v", err)
+	} else {
+		w.Close()
+	}
 }
 
 func TestSecondOpenIsLocked(t *testing.T) {

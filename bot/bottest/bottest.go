@@ -15,10 +15,10 @@ import (
 // Options adjust New; the zero value is a Chinese-speaking group in
 // Asia/Shanghai where nobody is an admin unless the platform says so.
 type Options struct {
-	Now           func() time.Time
-	EveryoneAdmin bool
-	Admins        []string
-	Defaults      *bot.Defaults
+	Now func() time.Time
+	// Admins are user ids with admin rights in every group.
+	Admins   []string
+	Defaults *bot.Defaults
 }
 
 // New returns a bot on a fresh store in t.TempDir(). At cleanup the store is
@@ -43,7 +43,7 @@ func New(t testing.TB, opts ...Options) *bot.Bot {
 	if o.Defaults != nil {
 		def = *o.Defaults
 	}
-	b, err := bot.New(bot.Config{Store: db, Defaults: def, Now: o.Now, EveryoneAdmin: o.EveryoneAdmin, Admins: o.Admins})
+	b, err := bot.New(bot.Config{Store: db, Defaults: def, Now: o.Now, Admins: o.Admins})
 	if err != nil {
 		t.Fatalf("bot.New: %v", err)
 	}

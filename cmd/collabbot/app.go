@@ -76,7 +76,7 @@ func calendarWarnings(cal rules.Calendar, now time.Time) []string {
 }
 
 // newApp opens the store and builds the bot. now is the bot's clock.
-func newApp(cfg Config, log *slog.Logger, now func() time.Time, everyoneAdmin bool) (*app, error) {
+func newApp(cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	def, err := cfg.Defaults()
 	if err != nil {
 		return nil, err
@@ -104,7 +104,7 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time, everyoneAdmin bo
 	for _, a := range cfg.DingTalk.Admins {
 		admins = append(admins, bot.PlatformDingTalk+":"+a)
 	}
-	b, err := bot.New(bot.Config{Store: db, Calendar: cal, Defaults: def, Admins: admins, EveryoneAdmin: everyoneAdmin, Now: now, Log: log})
+	b, err := bot.New(bot.Config{Store: db, Calendar: cal, Defaults: def, Admins: admins, Now: now, Log: log})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -114,15 +114,15 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time, everyoneAdmin bo
 	return &app{cfg: cfg, log: log, db: db, bot: b, reg: reg, mux: http.NewServeMux()}, nil
 }
 
-// startAdapters starts each adapter and registers it as its platform's
-// sender; a failure stops the ones already started.
-func (a *app) startAdapters(ctx context.Context, list ...bot.Adapter) error {
-	for _, ad := range list {
+// startAdapters starts every adapter the app holds and registers each as
+// its platform's sender. The app owns its adapters from the moment they are
+// built, and Close closes them all, started or not (Close is safe before
+// Start), so no failure path here needs its own cleanup.
+func (a *app) startAdapters(ctx context.Context) error {
+	for _, ad := range a.adapters {
 		if err := ad.Start(ctx, a.bot); err != nil {
-			ad.Close()
 			return fmt.Errorf("start %s: %w", ad.Platform(), err)
 		}
-		a.adapters = append(a.adapters, ad)
 		a.bot.AddSender(ad.Platform(), ad)
 		a.log.Info("adapter started", "platform", ad.Platform())
 	}
@@ -213,7 +213,7 @@ func cmdConsole(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	}
 	log := newLogger(cfg.Log, stderr)
 	clock := console.NewClock(nil)
-	a, err := newApp(cfg, log, clock.Now, len(cfg.Console.Admins) == 0)
+	a, err := newApp(cfg, log, clock.Now)
 	if err != nil {
 		return err
 	}
@@ -223,7 +223,8 @@ func cmdConsole(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 		Location: def.Location, Admins: cfg.Console.Admins, Prompt: isTerminal(stdin)})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := a.startAdapters(ctx, con); err != nil {
+	a.adapters = append(a.adapters, con)
+	if err := a.startAdapters(ctx); err != nil {
 		return err
 	}
 	if err := a.startEngine(ctx, clock.Now); err != nil {
@@ -274,28 +275,21 @@ func cmdRun(args []string, stderr io.Writer) error {
 // serve runs the bot until ctx ends. ready, if set, is called once
 // everything has started (tests use it to reach the app).
 func serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(*app)) error {
-	a, err := newApp(cfg, log, nil, false)
+	a, err := newApp(cfg, log, nil)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	list, err := platformAdapters(cfg, log, a)
-	if err != nil {
+	if err := a.addPlatformAdapters(cfg); err != nil {
 		return err
 	}
-	if len(list) == 0 {
+	if len(a.adapters) == 0 {
 		log.Warn("no platform is enabled: set lark.enabled or dingtalk.enabled (collabbot console runs without one)")
 	}
 	if err := a.startHTTP(); err != nil {
-		for _, ad := range list {
-			ad.Close()
-		}
 		return err
 	}
-	if err := a.startAdapters(ctx, list...); err != nil {
-		for _, ad := range list[len(a.adapters):] {
-			ad.Close()
-		}
+	if err := a.startAdapters(ctx); err != nil {
 		return err
 	}
 	if err := a.startEngine(ctx, nil); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"log/slog"
 	"time"
 
 	"collabbot/adapters/dingtalk"
@@ -10,37 +9,34 @@ import (
 	"collabbot/bot"
 )
 
-// platformAdapters builds the enabled platform adapters (not started yet).
-// Lark's webhook mode mounts its handler on the app's HTTP listener.
-func platformAdapters(cfg Config, log *slog.Logger, a *app) ([]bot.Adapter, error) {
-	var list []bot.Adapter
+// addPlatformAdapters builds the enabled platform adapters and hands them
+// to the app (started later by startAdapters). Lark's webhook mode mounts
+// its handler on the app's HTTP listener.
+func (a *app) addPlatformAdapters(cfg Config) error {
 	if cfg.Lark.Enabled {
 		l, err := lark.New(lark.Config{
 			AppID: cfg.Lark.AppID, AppSecret: cfg.Lark.AppSecret, BaseURL: cfg.Lark.BaseURL, Mode: cfg.Lark.Mode,
 			VerificationToken: cfg.Lark.VerificationToken, EncryptKey: cfg.Lark.EncryptKey, Admins: cfg.Lark.Admins,
-		}, log.With("platform", bot.PlatformLark), a.reg)
+		}, a.log.With("platform", bot.PlatformLark), a.reg)
 		if err != nil {
-			return nil, err
+			return err
 		}
+		a.adapters = append(a.adapters, l)
 		if cfg.Lark.Mode == lark.ModeWebhook {
 			a.mux.Handle("/lark/events", l.HTTPHandler())
 		}
-		list = append(list, l)
 	}
 	if cfg.DingTalk.Enabled {
 		d, err := dingtalk.New(dingtalk.Config{
 			ClientID: cfg.DingTalk.ClientID, ClientSecret: cfg.DingTalk.ClientSecret, RobotCode: cfg.DingTalk.RobotCode,
 			BaseURL: cfg.DingTalk.BaseURL, CardTemplateID: cfg.DingTalk.CardTemplateID, Admins: cfg.DingTalk.Admins,
-		}, log.With("platform", bot.PlatformDingTalk), a.reg)
+		}, a.log.With("platform", bot.PlatformDingTalk), a.reg)
 		if err != nil {
-			for _, ad := range list {
-				ad.Close()
-			}
-			return nil, err
+			return err
 		}
-		list = append(list, d)
+		a.adapters = append(a.adapters, d)
 	}
-	return list, nil
+	return nil
 }
 
 // startEngine starts the reminder engine once the adapters are registered
