@@ -216,7 +216,6 @@ type Tx struct {
 	tx *bolt.Tx
 }
 
-
 // GroupKey identifies a group across platforms.
 type GroupKey struct {
 	Platform string
