@@ -79,3 +79,23 @@ func TestCloseBeforeStart(t *testing.T) {
 	}
 	<-c.Done()
 }
+
+// With console.admins set, only those users may change group settings;
+// the console reports it as the platform would.
+func TestConfiguredAdmins(t *testing.T) {
+	b := bottest.New(t)
+	var out bytes.Buffer
+	in := strings.NewReader("/as 李四\n/config lead @王五\n/as 群主\n/config lead @王五\n/quit\n")
+	c := New(Options{In: in, Out: &out, Admins: []string{"群主"}})
+	if err := c.Start(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	<-c.Done()
+	c.Close()
+	s := out.String()
+	refused := strings.Index(s, "只有群管理员可以修改本群设置")
+	saved := strings.Index(s, "✅ 设置已保存")
+	if refused < 0 || saved < refused || !strings.Contains(s[saved:], "组长：王五") {
+		t.Errorf("want 李四 refused, then 群主 saved with lead 王五:\n%s", s)
+	}
+}

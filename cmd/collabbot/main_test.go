@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"collabbot/rules"
 )
 
 // vector is one line of the reference vectors (shared/spec/vectors.jsonl,
@@ -266,5 +268,34 @@ func TestUsage(t *testing.T) {
 	}
 	if _, stderr, code := run(t, "", "run"); code != 1 || !strings.Contains(stderr, "-config") {
 		t.Errorf("run without config: exit %d %q", code, stderr)
+	}
+}
+
+func TestCalendarWarnings(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	builtIn := rules.NewCalendar(nil)
+	with2027 := rules.NewCalendar([]rules.Override{{Date: "2027-01-01", Name: "元旦", Off: true}})
+	cases := []struct {
+		name string
+		cal  rules.Calendar
+		now  time.Time
+		want []string // years warned about
+	}{
+		{"2026, built-in only", builtIn, time.Date(2026, 11, 21, 10, 0, 0, 0, cst), []string{"2027"}},
+		{"2026 with a 2027 override", with2027, time.Date(2026, 11, 21, 10, 0, 0, 0, cst), nil},
+		{"2027 with a 2027 override", with2027, time.Date(2027, 3, 1, 10, 0, 0, 0, cst), []string{"2028"}},
+		{"2028, nothing", builtIn, time.Date(2028, 1, 5, 10, 0, 0, 0, cst), []string{"2028", "2029"}},
+	}
+	for _, c := range cases {
+		got := calendarWarnings(c.cal, c.now)
+		if len(got) != len(c.want) {
+			t.Errorf("%s: calendarWarnings:\n\tgot  %q\n\twant warnings for %v", c.name, got, c.want)
+			continue
+		}
+		for i, y := range c.want {
+			if !strings.Contains(got[i], y) || !strings.Contains(got[i], "calendar.overrides") {
+				t.Errorf("%s: warning %q should name %s and calendar.overrides", c.name, got[i], y)
+			}
+		}
 	}
 }

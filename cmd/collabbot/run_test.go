@@ -14,6 +14,7 @@ import (
 
 	"collabbot/adapters/dingtalk/dingfake"
 	"collabbot/adapters/lark/larkfake"
+	"collabbot/store"
 )
 
 // syncBuffer collects log output from several goroutines.
@@ -157,6 +158,36 @@ log:
 	resp.Body.Close()
 	if resp.StatusCode != 200 || len(body) < 4096 {
 		t.Errorf("GET /admin/backup: %d, %d bytes", resp.StatusCode, len(body))
+	}
+
+	// `collabbot backup` while the bot holds the store's lock: it fetches a
+	// consistent copy from the running bot, which holds both tasks.
+	backupCfg := writeFile(t, "backup.yaml", fmt.Sprintf("store:\n  path: %s\nhttp:\n  listen: %s\n", cfg.Store.Path, a.httpAddr()))
+	copyPath := filepath.Join(dir, "copy.db")
+	stdout, stderr, code := run(t, "", "backup", "-config", backupCfg, copyPath)
+	if code != 0 || !strings.Contains(stdout, "from the running bot") {
+		t.Fatalf("backup of a running bot: exit %d, %q %q", code, stdout, stderr)
+	}
+	listOut, _, _ := run(t, "/list\n", "console", "-db", copyPath)
+	if !strings.Contains(listOut, "进行中的任务") {
+		t.Errorf("the copy is not a working store:\n%s", listOut)
+	}
+	cp, err := store.Open(copyPath, &store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := 0
+	cp.View(func(tx *store.Tx) error {
+		return tx.Groups(func(g *store.Group) error {
+			return tx.Tasks(g.Key, func(*store.Task) error { tasks++; return nil })
+		})
+	})
+	if err := cp.Check(); err != nil {
+		t.Errorf("backup copy: %v", err)
+	}
+	cp.Close()
+	if tasks != 2 {
+		t.Errorf("backup copy holds %d tasks, want 2 (one per platform)", tasks)
 	}
 
 	cancel()
