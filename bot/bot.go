@@ -4,9 +4,8 @@
 package bot
 
 import (
-	"context"
+	"collabbot/bot/chat"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -70,6 +69,9 @@ type Config struct {
 	// Now is the clock; nil = time.Now. The console moves it with /clock.
 	Now func() time.Time
 	Log *slog.Logger
+	// Workers is how many goroutines process the inbox (zero = 8). One
+	// chat's messages always go to the same one, in order.
+	Workers int
 }
 
 // Bot is the platform-neutral brain. It implements Handler.
@@ -81,11 +83,20 @@ type Bot struct {
 	now    func() time.Time
 	log    *slog.Logger
 
-	mu      sync.RWMutex
-	senders map[string]Sender
+	mu        sync.RWMutex
+	platforms map[string]chat.Sender // for the optional capabilities
+	outbox    Outbox
+
+	proc processor
 }
 
-var _ Handler = (*Bot)(nil)
+// Outbox is the send stage as the bot sees it: told when a group has
+// something new to send.
+type Outbox interface {
+	Kick(g store.GroupKey)
+}
+
+var _ chat.Intake = (*Bot)(nil)
 
 // New makes a Bot. The store stays the caller's to close.
 func New(cfg Config) (*Bot, error) {
@@ -93,13 +104,17 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("bot: Config.Store is nil")
 	}
 	b := &Bot{
-		db:      cfg.Store,
-		cal:     cfg.Calendar,
-		def:     cfg.Defaults,
-		admins:  map[string]bool{},
-		now:     cfg.Now,
-		log:     cfg.Log,
-		senders: map[string]Sender{},
+		db:        cfg.Store,
+		cal:       cfg.Calendar,
+		def:       cfg.Defaults,
+		admins:    map[string]bool{},
+		now:       cfg.Now,
+		log:       cfg.Log,
+		platforms: map[string]chat.Sender{},
+	}
+	b.proc.workers = cfg.Workers
+	if b.proc.workers <= 0 {
+		b.proc.workers = 8
 	}
 	if b.cal == nil {
 		b.cal = rules.NewCalendar(nil)
@@ -134,23 +149,41 @@ func (b *Bot) Defaults() Defaults { return b.def }
 // Now returns the bot's clock reading.
 func (b *Bot) Now() time.Time { return b.now() }
 
-// AddSender registers the sender for a platform's proactive messages.
-func (b *Bot) AddSender(platform string, s Sender) {
+// AddPlatform tells the bot about a platform's adapter, whose optional
+// capabilities (chat.AdminChecker, chat.NameResolver) it uses while
+// processing that platform's messages.
+func (b *Bot) AddPlatform(platform string, s chat.Sender) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.senders[platform] = s
+	b.platforms[platform] = s
 }
 
-// Sender returns the platform's sender, or nil.
-func (b *Bot) Sender(platform string) Sender {
+func (b *Bot) platform(name string) chat.Sender {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
-	return b.senders[platform]
+	return b.platforms[name]
+}
+
+// SetOutbox connects the send stage, which is kicked after every commit
+// that records outgoing messages. Set it before Start.
+func (b *Bot) SetOutbox(o Outbox) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.outbox = o
+}
+
+func (b *Bot) kick(g store.GroupKey) {
+	b.mu.RLock()
+	o := b.outbox
+	b.mu.RUnlock()
+	if o != nil {
+		o.Kick(g)
+	}
 }
 
 // request is one message being handled: the parts every command needs.
 type request struct {
-	msg   Message
+	msg   chat.Message
 	now   time.Time
 	text  string // the message text without leading mentions
 	group *store.Group
@@ -165,8 +198,8 @@ func (r *request) key() store.GroupKey { return r.group.Key }
 func (r *request) sender() store.User { return toStore(r.msg.Sender) }
 
 // reply builds a reply to the triggering message.
-func (r *request) reply(text string, mentions ...store.User) Reply {
-	return Reply{
+func (r *request) reply(text string, mentions ...store.User) chat.Reply {
+	return chat.Reply{
 		Platform: r.msg.Platform,
 		ChatID:   r.msg.ChatID,
 		ReplyTo:  r.msg.MessageID,
@@ -176,86 +209,52 @@ func (r *request) reply(text string, mentions ...store.User) Reply {
 	}
 }
 
-// HandleMessage implements Handler. Everything a message changes, and the
-// record that it was processed, commit in one transaction: a redelivered
-// message finds its id recorded and changes nothing, and a crash leaves
-// either all of it or none.
-func (b *Bot) HandleMessage(ctx context.Context, m Message) []Reply {
-	now := m.Time
-	if now.IsZero() {
-		now = b.now()
+// handle applies m inside tx and returns the replies it causes. The
+// caller records the replies in the outbox and removes the inbox entry in
+// the same transaction, so a crash leaves either all of it or none.
+func (b *Bot) handle(tx *store.Tx, m chat.Message, now time.Time) ([]chat.Reply, error) {
+	if m.Direct {
+		return b.direct(m), nil
 	}
 	text := stripLeadingMentions(strings.TrimSpace(m.Text), m.Mentions)
-	if m.Direct {
-		return b.direct(m, now)
-	}
 	cmd, isCmd := splitCommand(text)
-	if !isCmd && !rules.Recognisable(text) && m.ReplyTo == "" && m.RootID == "" {
-		// Plain chat is never answered and never stored.
-		return nil
-	}
-	var out []Reply
-	err := b.db.Batch(func(tx *store.Tx) error {
-		out = nil // Batch may run this function again
-		if m.MessageID != "" {
-			fresh, err := tx.MarkEvent(m.Platform, m.MessageID, now)
-			if err != nil || !fresh {
-				return err
-			}
-		}
-		g, err := tx.EnsureGroup(store.GroupKey{Platform: m.Platform, ChatID: m.ChatID}, now)
-		if err != nil {
-			return err
-		}
-		r := &request{msg: m, now: now, text: text, group: g, tx: tx}
-		r.set = b.effective(g)
-		r.lang = r.set.Lang
-		r.admin = b.isAdmin(m.Platform, m.Sender.ID, m.SenderIsAdmin, g)
-		if isCmd {
-			out, err = b.command(r, cmd)
-		} else {
-			out, err = b.freeText(r)
-		}
-		return err
-	})
-	// One message may get several replies; each needs its own idempotency
-	// key or the platform would drop all but the first as a retry.
-	for i := 1; i < len(out); i++ {
-		out[i].Key = fmt.Sprintf("%s:%d", out[i].Key, i)
-	}
+	g, err := tx.EnsureGroup(store.GroupKey{Platform: m.Platform, ChatID: m.ChatID}, now)
 	if err != nil {
-		b.log.Error("handle message", "platform", m.Platform, "chat", m.ChatID, "message", m.MessageID, "err", err)
-		lang := b.def.Lang
-		return []Reply{{Platform: m.Platform, ChatID: m.ChatID, ReplyTo: m.MessageID,
-			Text: tr(lang, msgInternalError), Key: "reply:" + m.Platform + ":" + m.MessageID}}
+		return nil, err
 	}
-	return out
+	r := &request{msg: m, now: now, text: text, group: g, tx: tx}
+	r.set = b.effective(g)
+	r.lang = r.set.Lang
+	r.admin = b.isAdmin(m.Platform, m.Sender.ID, m.SenderIsAdmin, g)
+	if isCmd {
+		return b.command(r, cmd)
+	}
+	return b.freeText(r)
+}
+
+// concernsBot reports whether m may need the bot at all: plain chat is
+// never answered and never stored.
+func concernsBot(m chat.Message) bool {
+	if m.Direct || m.ReplyTo != "" || m.RootID != "" {
+		return true
+	}
+	text := stripLeadingMentions(strings.TrimSpace(m.Text), m.Mentions)
+	if _, isCmd := splitCommand(text); isCmd {
+		return true
+	}
+	return rules.Recognisable(text)
 }
 
 // direct answers a 1:1 chat: the bot works in groups, so it explains itself.
-func (b *Bot) direct(m Message, now time.Time) []Reply {
-	fresh := true
-	if m.MessageID != "" {
-		err := b.db.Batch(func(tx *store.Tx) error {
-			var err error
-			fresh, err = tx.MarkEvent(m.Platform, m.MessageID, now)
-			return err
-		})
-		if err != nil {
-			b.log.Error("mark direct message", "err", err)
-		}
-	}
-	if !fresh {
-		return nil
-	}
+func (b *Bot) direct(m chat.Message) []chat.Reply {
 	lang := b.def.Lang
-	return []Reply{{Platform: m.Platform, ChatID: m.ChatID, ReplyTo: m.MessageID,
+	return []chat.Reply{{Platform: m.Platform, ChatID: m.ChatID, ReplyTo: m.MessageID,
 		Text: tr(lang, msgDirectIntro) + "\n\n" + helpText(lang), Key: "reply:" + m.Platform + ":" + m.MessageID}}
 }
 
 // stripLeadingMentions removes "@Name" for the message's mentions (and any
 // other leading @word) from the start of text.
-func stripLeadingMentions(text string, mentions []User) string {
+func stripLeadingMentions(text string, mentions []chat.User) string {
 	for {
 		text = strings.TrimLeft(text, " \t\u00a0\u3000\u200b")
 		if !strings.HasPrefix(text, "@") {
@@ -293,19 +292,19 @@ func (b *Bot) isAdmin(platform, userID string, platformSays bool, g *store.Group
 	return false
 }
 
-func toStore(u User) store.User { return store.User{ID: u.ID, Name: displayName(u)} }
+func toStore(u chat.User) store.User { return store.User{ID: u.ID, Name: displayName(u)} }
 
-func displayName(u User) string {
+func displayName(u chat.User) string {
 	if u.Name != "" {
 		return u.Name
 	}
 	return u.ID
 }
 
-func fromStore(u store.User) User { return User{ID: u.ID, Name: u.Name} }
+func fromStore(u store.User) chat.User { return chat.User{ID: u.ID, Name: u.Name} }
 
-func fromStoreUsers(us []store.User) []User {
-	var out []User
+func fromStoreUsers(us []store.User) []chat.User {
+	var out []chat.User
 	seen := map[string]bool{}
 	for _, u := range us {
 		if u.ID == "" || seen[u.ID] {
@@ -319,4 +318,4 @@ func fromStoreUsers(us []store.User) []User {
 
 // mention returns the token for u; the user must also be passed in the
 // reply's Mentions for it to notify anyone.
-func mention(u store.User) string { return MentionToken(fromStore(u)) }
+func mention(u store.User) string { return chat.MentionToken(fromStore(u)) }

@@ -2,6 +2,7 @@ package bot_test
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -13,6 +14,7 @@ import (
 
 	"collabbot/bot"
 	"collabbot/bot/bottest"
+	"collabbot/bot/chat"
 	"collabbot/store"
 )
 
@@ -37,11 +39,11 @@ type group struct {
 	now   time.Time
 	seq   int
 	out   strings.Builder
-	users map[string]bot.User
+	users map[string]chat.User
 }
 
 func newGroup(t *testing.T, opts ...bottest.Options) *group {
-	g := &group{t: t, now: t0, users: map[string]bot.User{}}
+	g := &group{t: t, now: t0, users: map[string]chat.User{}}
 	var o bottest.Options
 	if len(opts) > 0 {
 		o = opts[0]
@@ -51,34 +53,34 @@ func newGroup(t *testing.T, opts ...bottest.Options) *group {
 	return g
 }
 
-func (g *group) user(name string) bot.User {
+func (g *group) user(name string) chat.User {
 	if u, ok := g.users[name]; ok {
 		return u
 	}
-	u := bot.User{ID: "id-" + name, Name: name}
+	u := chat.User{ID: "id-" + name, Name: name}
 	g.users[name] = u
 	return u
 }
 
 // msg builds a message from name; "@X" words become mentions, as every
 // adapter does.
-func (g *group) msg(from, text string) bot.Message {
+func (g *group) msg(from, text string) chat.Message {
 	g.seq++
-	var ms []bot.User
+	var ms []chat.User
 	for _, w := range strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '【' || r == '】' }) {
 		if strings.HasPrefix(w, "@") && len(w) > 1 {
 			ms = append(ms, g.user(strings.TrimPrefix(w, "@")))
 		}
 	}
-	return bot.Message{Platform: "console", ChatID: "g1", MessageID: fmt.Sprintf("m%d", g.seq),
+	return chat.Message{Platform: "console", ChatID: "g1", MessageID: fmt.Sprintf("m%d", g.seq),
 		Sender: g.user(from), Text: text, Mentions: ms, Time: g.now}
 }
 
-func (g *group) say(from, text string) []bot.Reply {
+func (g *group) say(from, text string) []chat.Reply {
 	return g.send(g.msg(from, text))
 }
 
-func (g *group) send(m bot.Message) []bot.Reply {
+func (g *group) send(m chat.Message) []chat.Reply {
 	fmt.Fprintf(&g.out, "> %s [%s]: %s\n", m.Sender.Name, m.Time.In(cst).Format("01-02 15:04"), m.Text)
 	replies := g.b.HandleMessage(context.Background(), m)
 	for _, r := range replies {
@@ -91,12 +93,12 @@ func (g *group) send(m bot.Message) []bot.Reply {
 	return replies
 }
 
-func (g *group) record(r bot.Reply) {
+func (g *group) record(r chat.Reply) {
 	var names []string
 	for _, u := range r.Mentions {
 		names = append(names, u.Name)
 	}
-	fmt.Fprintf(&g.out, "< notify=[%s]\n%s\n", strings.Join(names, ","), bot.PlainText(r.Text, r.Mentions))
+	fmt.Fprintf(&g.out, "< notify=[%s]\n%s\n", strings.Join(names, ","), chat.PlainText(r.Text, r.Mentions))
 	if r.Card != nil {
 		var bs []string
 		for _, b := range r.Card.Buttons {
@@ -345,7 +347,7 @@ func TestNoAtAllInjection(t *testing.T) {
 		replies := g.say("李四", "@张三 【产品研发-需求确认-"+evil+" 提供方案-明天下班前】")
 		g.say("张三", "/risk #1 "+evil)
 		for _, r := range replies {
-			for _, s := range bot.Spans(r.Text, r.Mentions) {
+			for _, s := range chat.Spans(r.Text, r.Mentions) {
 				if s.Mention != nil && s.Mention.Name != "张三" {
 					t.Errorf("%q produced a mention of %+v", evil, s.Mention)
 				}
@@ -368,7 +370,7 @@ func TestRedeliveryChangesNothing(t *testing.T) {
 	upd := g.msg("张三", "/update #1 50% 过半")
 	g.b.HandleMessage(context.Background(), upd)
 	before := snapshot(t, g)
-	for _, m := range []bot.Message{create, upd, create} {
+	for _, m := range []chat.Message{create, upd, create} {
 		if r := g.b.HandleMessage(context.Background(), m); len(r) != 0 {
 			t.Errorf("redelivery of %s replied %d times", m.MessageID, len(r))
 		}
@@ -413,25 +415,41 @@ func snapshot(t *testing.T, g *group) string {
 func TestCardActions(t *testing.T) {
 	g := newGroup(t)
 	g.say("李四", "@张三 【产品研发-需求确认-提供方案-明天下班前】")
-	click := func(user, action, ev string) bot.ActionResult {
-		res := g.b.HandleAction(context.Background(), bot.Action{Platform: "console", ChatID: "g1", EventID: ev,
+	shown := map[string]bool{}
+	click := func(user, action, ev string) chat.ActionResult {
+		res := g.b.HandleAction(context.Background(), chat.Action{Platform: "console", ChatID: "g1", EventID: ev,
 			User: g.user(user), Action: action, TaskID: 1, Time: g.now})
 		fmt.Fprintf(&g.out, "click %s %s → toast %q\n", user, action, res.Toast)
 		if res.Card != nil {
-			g.record(bot.Reply{Card: res.Card, Text: res.Card.Body, Mentions: res.Mentions})
+			g.record(chat.Reply{Card: res.Card, Text: res.Card.Body, Mentions: res.Mentions})
 		}
-		for _, f := range res.Followups {
-			g.record(f)
+		// Follow-ups are in the outbox, recorded with the click.
+		err := g.b.Store().View(func(tx *store.Tx) error {
+			return tx.PendingOutbox(func(e *store.OutboxEntry) error {
+				if !strings.HasPrefix(e.Key, "card:console:"+ev+":") || shown[e.Key] {
+					return nil
+				}
+				shown[e.Key] = true
+				var f chat.Reply
+				if err := json.Unmarshal(e.Message, &f); err != nil {
+					return err
+				}
+				g.record(f)
+				return nil
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
 		g.out.WriteString("\n")
 		return res
 	}
-	click("王五", bot.ActionAck, "e1")
-	click("张三", bot.ActionAck, "e2")
-	click("张三", bot.ActionAck, "e2") // redelivered click
-	click("张三", bot.ActionProgress, "e3")
-	click("张三", bot.ActionAssist, "e4")
-	click("张三", bot.ActionDone, "e5")
+	click("王五", chat.ActionAck, "e1")
+	click("张三", chat.ActionAck, "e2")
+	click("张三", chat.ActionAck, "e2") // redelivered click
+	click("张三", chat.ActionProgress, "e3")
+	click("张三", chat.ActionAssist, "e4")
+	click("张三", chat.ActionDone, "e5")
 	g.golden("card_actions")
 	task := g.task(1)
 	if task.AckedAt.IsZero() || task.Status != store.StatusDone || len(task.Help) != 1 {
@@ -471,11 +489,11 @@ func TestStateSurvivesRestart(t *testing.T) {
 		}
 	}
 	run(func(b *bot.Bot) {
-		b.HandleMessage(context.Background(), bot.Message{Platform: "console", ChatID: "g", MessageID: "a", Sender: bot.User{ID: "ls", Name: "李四"},
-			Text: "@张三 【产品研发-需求确认-提供方案-明天下班前】", Mentions: []bot.User{{ID: "zs", Name: "张三"}}, Time: t0})
+		b.HandleMessage(context.Background(), chat.Message{Platform: "console", ChatID: "g", MessageID: "a", Sender: chat.User{ID: "ls", Name: "李四"},
+			Text: "@张三 【产品研发-需求确认-提供方案-明天下班前】", Mentions: []chat.User{{ID: "zs", Name: "张三"}}, Time: t0})
 	})
 	run(func(b *bot.Bot) {
-		r := b.HandleMessage(context.Background(), bot.Message{Platform: "console", ChatID: "g", MessageID: "b", Sender: bot.User{ID: "zs", Name: "张三"}, Text: "/mine", Time: t0})
+		r := b.HandleMessage(context.Background(), chat.Message{Platform: "console", ChatID: "g", MessageID: "b", Sender: chat.User{ID: "zs", Name: "张三"}, Text: "/mine", Time: t0})
 		if len(r) != 1 || !strings.Contains(r[0].Text, "#1 产品研发-需求确认") {
 			t.Errorf("after restart /mine = %+v", r)
 		}

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"collabbot/bot/chat"
 	"collabbot/rules"
 	"collabbot/store"
 )
@@ -66,7 +67,7 @@ func splitCommand(text string) (command, bool) {
 	return c, true
 }
 
-func (b *Bot) command(r *request, c command) ([]Reply, error) {
+func (b *Bot) command(r *request, c command) ([]chat.Reply, error) {
 	switch c.name {
 	case "task":
 		return b.createFromText(r, c.args)
@@ -107,15 +108,15 @@ func (b *Bot) command(r *request, c command) ([]Reply, error) {
 	case "lang":
 		return b.cmdConfig(r, "lang "+c.args)
 	case "help":
-		return []Reply{r.reply(helpText(r.lang))}, nil
+		return []chat.Reply{r.reply(helpText(r.lang))}, nil
 	}
-	return []Reply{r.reply(tr(r.lang, msgUnknownCommand, Escape(c.typed)))}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgUnknownCommand, chat.Escape(c.typed)))}, nil
 }
 
 // freeText handles a message that is not a slash command: a task request,
 // a near miss, a tagged message (【需协助】#3 …), or a reply in a task's
 // thread.
-func (b *Bot) freeText(r *request) ([]Reply, error) {
+func (b *Bot) freeText(r *request) ([]chat.Reply, error) {
 	if !rules.Recognisable(r.text) {
 		return b.threadReply(r)
 	}
@@ -130,7 +131,7 @@ func (b *Bot) freeText(r *request) ([]Reply, error) {
 }
 
 // tagged handles 【需协助】/【风险】/【延期】 messages about an existing task.
-func (b *Bot) tagged(r *request, res rules.Result) ([]Reply, error) {
+func (b *Bot) tagged(r *request, res rules.Result) ([]chat.Reply, error) {
 	args := res.Rest
 	if res.Ref > 0 {
 		args = "#" + strconv.FormatInt(res.Ref, 10) + " " + args
@@ -148,7 +149,7 @@ func (b *Bot) tagged(r *request, res rules.Result) ([]Reply, error) {
 }
 
 // threadReply records a plain reply in a task's thread as a progress update.
-func (b *Bot) threadReply(r *request) ([]Reply, error) {
+func (b *Bot) threadReply(r *request) ([]chat.Reply, error) {
 	id := r.tx.ThreadTask(r.key(), r.msg.ReplyTo)
 	if id == 0 {
 		id = r.tx.ThreadTask(r.key(), r.msg.RootID)
@@ -190,7 +191,7 @@ func (r *request) taskRef(args string) (int64, string) {
 // findTask resolves the task a command is about. When no id is given and
 // the sender owns exactly one open task, that one is meant. A nil task
 // comes with the reply that explains what is missing.
-func (b *Bot) findTask(r *request, args, usage string) (*store.Task, string, []Reply, error) {
+func (b *Bot) findTask(r *request, args, usage string) (*store.Task, string, []chat.Reply, error) {
 	id, rest := r.taskRef(args)
 	if id == 0 {
 		var mine []*store.Task
@@ -206,11 +207,11 @@ func (b *Bot) findTask(r *request, args, usage string) (*store.Task, string, []R
 		if len(mine) == 1 {
 			return mine[0], rest, nil, nil
 		}
-		return nil, "", []Reply{r.reply(tr(r.lang, msgNeedTaskID, usage))}, nil
+		return nil, "", []chat.Reply{r.reply(tr(r.lang, msgNeedTaskID, usage))}, nil
 	}
 	t, err := r.tx.Task(r.key(), id)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, "", []Reply{r.reply(tr(r.lang, msgNoSuchTask, id))}, nil
+		return nil, "", []chat.Reply{r.reply(tr(r.lang, msgNoSuchTask, id))}, nil
 	}
 	if err != nil {
 		return nil, "", nil, err
@@ -254,7 +255,7 @@ func (r *request) roles(t *store.Task) role {
 }
 
 // deny returns the "only … may" reply when the sender has none of want.
-func (r *request) deny(t *store.Task, want role, action string) []Reply {
+func (r *request) deny(t *store.Task, want role, action string) []chat.Reply {
 	if r.roles(t)&want != 0 {
 		return nil
 	}
@@ -278,7 +279,7 @@ func (r *request) deny(t *store.Task, want role, action string) []Reply {
 	if want&roleAdmin != 0 {
 		who = append(who, tr(r.lang, wordAdmins))
 	}
-	return []Reply{r.reply(tr(r.lang, msgNotAllowed, t.ID, action, strings.Join(who, tr(r.lang, wordListSep))))}
+	return []chat.Reply{r.reply(tr(r.lang, msgNotAllowed, t.ID, action, strings.Join(who, tr(r.lang, wordListSep))))}
 }
 
 func (r *request) history(t *store.Task, action, detail string) error {

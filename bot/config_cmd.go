@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"collabbot/bot/chat"
 	"collabbot/store"
 )
 
@@ -25,22 +26,22 @@ var configKeys = map[string]string{
 	"timezone": "timezone", "时区": "timezone",
 }
 
-func (b *Bot) cmdConfig(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdConfig(r *request, args string) ([]chat.Reply, error) {
 	f := strings.Fields(args)
 	if len(f) == 0 {
-		return []Reply{r.reply(b.showConfig(r))}, nil
+		return []chat.Reply{r.reply(b.showConfig(r))}, nil
 	}
 	if !r.admin {
-		return []Reply{r.reply(tr(r.lang, msgConfigAdminsOnly))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgConfigAdminsOnly))}, nil
 	}
 	key, ok := configKeys[strings.ToLower(f[0])]
 	if !ok {
-		return []Reply{r.reply(tr(r.lang, msgConfigUnknownKey, Escape(f[0])) + "\n" + tr(r.lang, msgConfigUsage))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgConfigUnknownKey, chat.Escape(f[0])) + "\n" + tr(r.lang, msgConfigUsage))}, nil
 	}
 	val := strings.TrimSpace(strings.Join(f[1:], " "))
 	s := &r.group.Settings
-	bad := func(example string) ([]Reply, error) {
-		return []Reply{r.reply(tr(r.lang, msgConfigBadValue, key, Escape(val), example))}, nil
+	bad := func(example string) ([]chat.Reply, error) {
+		return []chat.Reply{r.reply(tr(r.lang, msgConfigBadValue, key, chat.Escape(val), example))}, nil
 	}
 	switch key {
 	case "lang":
@@ -156,7 +157,7 @@ func (b *Bot) cmdConfig(r *request, args string) ([]Reply, error) {
 		return nil, err
 	}
 	r.set = b.effective(r.group)
-	return []Reply{r.reply(tr(r.lang, msgConfigSaved) + "\n" + b.showConfig(r))}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgConfigSaved) + "\n" + b.showConfig(r))}, nil
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -180,11 +181,11 @@ func (b *Bot) showConfig(r *request) string {
 	e := r.set
 	lead := tr(r.lang, wordNotSet)
 	if e.Lead != nil {
-		lead = Escape(e.Lead.Name)
+		lead = chat.Escape(e.Lead.Name)
 	}
 	var admins []string
 	for _, a := range r.group.Settings.Admins {
-		admins = append(admins, Escape(a.Name))
+		admins = append(admins, chat.Escape(a.Name))
 	}
 	adm := tr(r.lang, wordPlatformAdmins)
 	if len(admins) > 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"collabbot/bot/chat"
 	"collabbot/store"
 )
 
@@ -13,7 +14,7 @@ import (
 // says how many were left out.
 const maxListLines = 30
 
-func (b *Bot) cmdList(r *request, which string) ([]Reply, error) {
+func (b *Bot) cmdList(r *request, which string) ([]chat.Reply, error) {
 	var picked []*store.Task
 	uid := r.msg.Sender.ID
 	err := r.tx.Tasks(r.key(), func(t *store.Task) error {
@@ -44,7 +45,7 @@ func (b *Bot) cmdList(r *request, which string) ([]Reply, error) {
 	titles := map[string]string{"list": msgListTitle, "mine": msgMineTitle, "overdue": msgOverdueTitle, "assists": msgAssistsTitle}
 	empties := map[string]string{"list": msgListEmpty, "mine": msgMineEmpty, "overdue": msgOverdueEmpty, "assists": msgAssistsEmpty}
 	if len(picked) == 0 {
-		return []Reply{r.reply(tr(r.lang, empties[which]))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, empties[which]))}, nil
 	}
 	var sb strings.Builder
 	sb.WriteString(tr(r.lang, titles[which], len(picked)))
@@ -56,15 +57,15 @@ func (b *Bot) cmdList(r *request, which string) ([]Reply, error) {
 		sb.WriteString("\n" + b.listLine(r.lang, r.set, t, r.now))
 		if which == "assists" {
 			for _, h := range t.OpenHelp() {
-				who := Escape(h.Helper.Name)
+				who := chat.Escape(h.Helper.Name)
 				if who == "" {
 					who = "-"
 				}
-				fmt.Fprintf(&sb, "\n　└ %s → %s：%s", Escape(h.By.Name), who, Escape(h.Text))
+				fmt.Fprintf(&sb, "\n　└ %s → %s：%s", chat.Escape(h.By.Name), who, chat.Escape(h.Text))
 			}
 		}
 	}
-	return []Reply{r.reply(sb.String())}, nil
+	return []chat.Reply{r.reply(sb.String())}, nil
 }
 
 // sortByDue orders oldest due first, then by id, so lists are stable.
@@ -77,7 +78,7 @@ func sortByDue(ts []*store.Task) {
 	})
 }
 
-func (b *Bot) cmdShow(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdShow(r *request, args string) ([]chat.Reply, error) {
 	t, _, rep, err := b.findTask(r, args, "/show #3")
 	if t == nil {
 		return rep, err
@@ -87,10 +88,10 @@ func (b *Bot) cmdShow(r *request, args string) ([]Reply, error) {
 		return nil, err
 	}
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "#%d %s\n", t.ID, Escape(taskTitle(t)))
+	fmt.Fprintf(&sb, "#%d %s\n", t.ID, chat.Escape(taskTitle(t)))
 	sb.WriteString(b.cardText(r.lang, r.set, t, r.now))
 	colon, _ := sep(r.lang)
-	fmt.Fprintf(&sb, "\n%s%s%s · %s", tr(r.lang, wordInitiator), colon, Escape(t.Initiator.Name), fmtTime(r.lang, t.CreatedAt, r.set.Location, r.now))
+	fmt.Fprintf(&sb, "\n%s%s%s · %s", tr(r.lang, wordInitiator), colon, chat.Escape(t.Initiator.Name), fmtTime(r.lang, t.CreatedAt, r.set.Location, r.now))
 	if len(hist) > 0 {
 		sb.WriteString("\n" + tr(r.lang, wordHistory) + colon)
 		start := 0
@@ -98,16 +99,16 @@ func (b *Bot) cmdShow(r *request, args string) ([]Reply, error) {
 			start = len(hist) - 10
 		}
 		for _, h := range hist[start:] {
-			line := fmt.Sprintf("\n· %s %s %s", fmtTime(r.lang, h.At, r.set.Location, r.now), Escape(h.By.Name), historyWord(r.lang, h.Action))
+			line := fmt.Sprintf("\n· %s %s %s", fmtTime(r.lang, h.At, r.set.Location, r.now), chat.Escape(h.By.Name), historyWord(r.lang, h.Action))
 			if h.Detail != "" && h.Action != "created" {
-				line += colon + Escape(h.Detail)
+				line += colon + chat.Escape(h.Detail)
 			}
 			sb.WriteString(line)
 		}
 	}
 	rep1 := r.reply(sb.String())
 	rep1.Card = b.taskCard(r.lang, r.set, t, r.now, sb.String())
-	return []Reply{rep1}, nil
+	return []chat.Reply{rep1}, nil
 }
 
 func historyWord(lang, action string) string {
@@ -136,7 +137,7 @@ func weekBounds(now time.Time, loc *time.Location) (time.Time, time.Time) {
 	return mon, mon.AddDate(0, 0, 7)
 }
 
-func (b *Bot) cmdWeekly(r *request) ([]Reply, error) {
+func (b *Bot) cmdWeekly(r *request) ([]chat.Reply, error) {
 	var all []*store.Task
 	err := r.tx.Tasks(r.key(), func(t *store.Task) error {
 		all = append(all, t)
@@ -146,7 +147,7 @@ func (b *Bot) cmdWeekly(r *request) ([]Reply, error) {
 		return nil, err
 	}
 	text := b.WeeklySummary(r.lang, r.set, all, r.now)
-	return []Reply{r.reply(text)}, nil
+	return []chat.Reply{r.reply(text)}, nil
 }
 
 // WeeklySummary renders 上周成果 · 本周计划 · 风险卡点 for the week of now.
@@ -192,7 +193,7 @@ func (b *Bot) WeeklySummary(lang string, set Effective, tasks []*store.Task, now
 		}
 	}
 	section(tr(lang, wordWeeklyDone), done, func(t *store.Task) string {
-		return fmt.Sprintf("#%d %s · %s", t.ID, Escape(taskTitle(t)), Escape(t.Owner.Name))
+		return fmt.Sprintf("#%d %s · %s", t.ID, chat.Escape(taskTitle(t)), chat.Escape(t.Owner.Name))
 	})
 	section(tr(lang, wordWeeklyPlan), plan, func(t *store.Task) string {
 		return b.listLine(lang, set, t, now)
@@ -212,9 +213,9 @@ func (b *Bot) WeeklySummary(lang string, set Effective, tasks []*store.Task, now
 		}
 		if hasRecentRisk(t) {
 			colon, _ := sep(lang)
-			why = append(why, tr(lang, wordRisk)+colon+Escape(t.Risks[len(t.Risks)-1].Text))
+			why = append(why, tr(lang, wordRisk)+colon+chat.Escape(t.Risks[len(t.Risks)-1].Text))
 		}
-		return fmt.Sprintf("#%d %s · %s · %s", t.ID, Escape(taskTitle(t)), Escape(t.Owner.Name), strings.Join(why, tr(lang, wordListSep)))
+		return fmt.Sprintf("#%d %s · %s · %s", t.ID, chat.Escape(taskTitle(t)), chat.Escape(t.Owner.Name), strings.Join(why, tr(lang, wordListSep)))
 	})
 	owners := map[string]int{}
 	var order []string
@@ -227,7 +228,7 @@ func (b *Bot) WeeklySummary(lang string, set Effective, tasks []*store.Task, now
 	if len(order) > 0 {
 		var parts []string
 		for _, o := range order {
-			parts = append(parts, fmt.Sprintf("%s %d", Escape(o), owners[o]))
+			parts = append(parts, fmt.Sprintf("%s %d", chat.Escape(o), owners[o]))
 		}
 		sb.WriteString("\n\n" + tr(lang, msgWeeklyOwners, strings.Join(parts, "，")))
 	}

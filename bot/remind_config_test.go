@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"collabbot/bot"
 	"collabbot/bot/bottest"
+	"collabbot/bot/chat"
 )
 
 // A group's /config nudge time, sent as a chat message, takes effect on the
@@ -17,14 +17,10 @@ func TestGroupNudgeTimeWithoutRestart(t *testing.T) {
 	clock := func() time.Time { return now }
 	b := bottest.New(t, bottest.Options{Now: clock, Admins: []string{liSi.ID}})
 	p := newPlatform(clock)
-	b.AddSender(bot.PlatformConsole, p)
-	e, err := bot.NewEngine(b, bot.EngineOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEngine(t, b, p, nil)
 	defer e.Close()
 	seed(t, b, clock)
-	nudges := func() (n int, last bot.Reply) {
+	nudges := func() (n int, last chat.Reply) {
 		for _, m := range p.sent() {
 			if strings.HasPrefix(m.Reply.Key, "nudge:") {
 				n++
@@ -41,7 +37,7 @@ func TestGroupNudgeTimeWithoutRestart(t *testing.T) {
 	}
 	run("2026-09-29 16:00")
 	now = at("2026-09-29 16:05")
-	out := b.HandleMessage(context.Background(), bot.Message{Platform: bot.PlatformConsole, ChatID: "g1", MessageID: "cfg1",
+	out := b.HandleMessage(context.Background(), chat.Message{Platform: chat.PlatformConsole, ChatID: "g1", MessageID: "cfg1",
 		Sender: liSi, Text: "/config nudge 17:30", Time: now})
 	if len(out) != 1 || !strings.Contains(out[0].Text, "17:30") {
 		t.Fatalf("/config nudge 17:30 answered %+v", out)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"collabbot/bot/chat"
 	"collabbot/rules"
 	"collabbot/store"
 )
@@ -112,7 +113,7 @@ type rendered struct {
 	kind     rules.RemindKind
 	text     string
 	mentions []store.User
-	card     *Card
+	card     *chat.Card
 }
 
 func (v *groupView) who(ids []string) []store.User {
@@ -146,16 +147,16 @@ func (b *Bot) render(v *groupView, o rules.Owed, now time.Time) rendered {
 		b.writeLines(&sb, lang, set, ts, now)
 		b.writeOpenHelp(&sb, v, now)
 		text := sb.String()
-		return rendered{kind: o.Kind, text: text, mentions: whom, card: &Card{Title: tr(lang, rmNudgeTitle), Template: "orange", Body: text}}
+		return rendered{kind: o.Kind, text: text, mentions: whom, card: &chat.Card{Title: tr(lang, rmNudgeTitle), Template: "orange", Body: text}}
 	case rules.RemindWeekly:
 		text := b.WeeklySummary(lang, set, v.tasks, now)
-		return rendered{kind: o.Kind, text: text, card: &Card{Title: tr(lang, rmWeekly), Template: "blue", Body: text}}
+		return rendered{kind: o.Kind, text: text, card: &chat.Card{Title: tr(lang, rmWeekly), Template: "blue", Body: text}}
 	}
 	t := v.byID[o.TaskID]
 	if t == nil { // the rules only name tasks they were given
 		return rendered{kind: o.Kind, text: fmt.Sprintf("#%d", o.TaskID)}
 	}
-	title := Escape(taskTitle(t))
+	title := chat.Escape(taskTitle(t))
 	var text string
 	switch o.Kind {
 	case rules.RemindWarn:
@@ -171,15 +172,15 @@ func (b *Bot) render(v *groupView, o rules.Owed, now time.Time) rendered {
 		case rules.StepRiskDue:
 			text = tr(lang, rmOverdue2, t.ID, title, late, mentions(whom))
 		default:
-			text = tr(lang, rmOverdue3, t.ID, title, late, Escape(t.Owner.Name), mentions(whom))
+			text = tr(lang, rmOverdue3, t.ID, title, late, chat.Escape(t.Owner.Name), mentions(whom))
 		}
 	case rules.RemindUrgent:
-		text = tr(lang, rmUrgent, t.ID, title, humanDuration(lang, set.UrgentAck), Escape(t.Owner.Name), mentions(whom))
+		text = tr(lang, rmUrgent, t.ID, title, humanDuration(lang, set.UrgentAck), chat.Escape(t.Owner.Name), mentions(whom))
 	case rules.RemindImportant:
 		text = tr(lang, rmImportant, t.ID, title, humanDuration(lang, set.ImportantAck), mentions(whom))
 	case rules.RemindHelp:
 		h := t.Help[o.Step]
-		text = tr(lang, rmHelp, t.ID, title, humanDuration(lang, set.HelpReping), Escape(h.Text), mentions(whom))
+		text = tr(lang, rmHelp, t.ID, title, humanDuration(lang, set.HelpReping), chat.Escape(h.Text), mentions(whom))
 	default:
 		text = string(o.Kind)
 	}
@@ -205,11 +206,11 @@ func (b *Bot) writeOpenHelp(sb *strings.Builder, v *groupView, now time.Time) {
 			continue
 		}
 		for _, h := range t.OpenHelp() {
-			who := Escape(h.Helper.Name)
+			who := chat.Escape(h.Helper.Name)
 			if who == "" {
 				who = "-"
 			}
-			lines = append(lines, fmt.Sprintf("#%d %s · %s → %s：%s", t.ID, Escape(taskTitle(t)), Escape(h.By.Name), who, Escape(h.Text)))
+			lines = append(lines, fmt.Sprintf("#%d %s · %s → %s：%s", t.ID, chat.Escape(taskTitle(t)), chat.Escape(h.By.Name), who, chat.Escape(h.Text)))
 		}
 	}
 	if len(lines) == 0 {
@@ -246,5 +247,5 @@ func (b *Bot) digest(v *groupView, parts []rendered, now time.Time) rendered {
 		b.writeOpenHelp(&sb, v, now)
 	}
 	text := sb.String()
-	return rendered{kind: kindDigest, text: text, mentions: who, card: &Card{Title: tr(lang, rmDigestHead), Template: "orange", Body: text}}
+	return rendered{kind: kindDigest, text: text, mentions: who, card: &chat.Card{Title: tr(lang, rmDigestHead), Template: "orange", Body: text}}
 }

@@ -17,6 +17,9 @@ import (
 
 	"collabbot/bot"
 	"collabbot/bot/bottest"
+	"collabbot/bot/chat"
+	"collabbot/bot/deliver"
+	"collabbot/bot/remind"
 	"collabbot/store"
 )
 
@@ -51,7 +54,7 @@ func simClock(base time.Time) func() time.Time {
 // sentMsg is one message the fake platform received.
 type sentMsg struct {
 	At    time.Time
-	Reply bot.Reply
+	Reply chat.Reply
 }
 
 // platform is a fake Sender that dedupes by Reply.Key, like Lark's uuid:
@@ -60,19 +63,26 @@ type platform struct {
 	mu    sync.Mutex
 	now   func() time.Time
 	posts []sentMsg
-	keys  map[string]bool
-	calls int
+	keys    map[string]bool
+	calls   int
+	replies int
 	// fail, when set, may fail the n-th call (1-based) for r.
-	fail func(n int, r bot.Reply) error
+	fail func(n int, r chat.Reply) error
 }
 
 func newPlatform(now func() time.Time) *platform {
 	return &platform{now: now, keys: map[string]bool{}}
 }
 
-func (p *platform) Send(ctx context.Context, r bot.Reply) error {
+func (p *platform) Send(ctx context.Context, r chat.Reply) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if strings.HasPrefix(r.Key, "reply:") {
+		// Answers to the scenario's commands go through the same stage;
+		// the scenarios are about the scheduled messages.
+		p.replies++
+		return nil
+	}
 	p.calls++
 	if p.fail != nil {
 		if err := p.fail(p.calls, r); err != nil {
@@ -85,6 +95,9 @@ func (p *platform) Send(ctx context.Context, r bot.Reply) error {
 	}
 	return nil
 }
+
+// Route: like Lark's uuid, the key makes a resend harmless.
+func (p *platform) Route(chat.Reply) chat.Route { return chat.Route{Name: "console", Idempotent: true} }
 
 func (p *platform) sent() []sentMsg {
 	p.mu.Lock()
@@ -117,19 +130,19 @@ func line(m sentMsg) string {
 
 // People of the scenarios.
 var (
-	zhangSan = bot.User{ID: "zs", Name: "张三"}
-	liSi     = bot.User{ID: "ls", Name: "李四"}
-	wangWu   = bot.User{ID: "ww", Name: "王五"}
-	zhaoLiu  = bot.User{ID: "zl", Name: "赵六"}
-	qianQi   = bot.User{ID: "qq", Name: "钱七"}
-	sunBa    = bot.User{ID: "sb", Name: "孙八"}
+	zhangSan = chat.User{ID: "zs", Name: "张三"}
+	liSi     = chat.User{ID: "ls", Name: "李四"}
+	wangWu   = chat.User{ID: "ww", Name: "王五"}
+	zhaoLiu  = chat.User{ID: "zl", Name: "赵六"}
+	qianQi   = chat.User{ID: "qq", Name: "钱七"}
+	sunBa    = chat.User{ID: "sb", Name: "孙八"}
 )
 
 // sim is a real bot and engine on the bubble's clock.
 type sim struct {
 	t    *testing.T
 	b    *bot.Bot
-	e    *bot.Engine
+	e    *engine
 	now  func() time.Time
 	p    *platform
 	seq  int
@@ -142,11 +155,7 @@ func newSim(t *testing.T, base time.Time, lang string) *sim {
 	def.Lang = lang
 	b := bottest.New(t, bottest.Options{Now: now, Admins: []string{liSi.ID}, Defaults: &def})
 	p := newPlatform(now)
-	b.AddSender(bot.PlatformConsole, p)
-	e, err := bot.NewEngine(b, bot.EngineOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := newEngine(t, b, p, nil)
 	t.Cleanup(func() { e.Close() })
 	return &sim{t: t, b: b, e: e, now: now, p: p, chat: "g1"}
 }
@@ -164,10 +173,10 @@ func (s *sim) until(ts string) {
 }
 
 // say posts a group message now and fails the test if the bot objects.
-func (s *sim) say(from bot.User, text string, mentions ...bot.User) {
+func (s *sim) say(from chat.User, text string, mentions ...chat.User) {
 	s.t.Helper()
 	s.seq++
-	out := s.b.HandleMessage(context.Background(), bot.Message{Platform: bot.PlatformConsole, ChatID: s.chat,
+	out := s.b.HandleMessage(context.Background(), chat.Message{Platform: chat.PlatformConsole, ChatID: s.chat,
 		MessageID: fmt.Sprintf("m%d", s.seq), Sender: from, Text: text, Mentions: mentions, Time: s.now()})
 	if len(out) == 0 {
 		s.t.Fatalf("%s: no reply to %q", s.now().Format(time.DateTime), text)
@@ -184,24 +193,24 @@ func fortnight(s *sim) {
 	}
 	type step struct {
 		at       string
-		from     bot.User
+		from     chat.User
 		text     string
-		mentions []bot.User
+		mentions []chat.User
 	}
 	for _, st := range []step{
-		{"2026-09-24 10:00:30", liSi, "/config lead @王五", []bot.User{wangWu}},
-		{"2026-09-24 10:00:30", liSi, "@张三 【产品研发-需求确认-提供技术评估方案-9月30日前】", []bot.User{zhangSan}}, // #1
-		{"2026-09-24 10:00:30", liSi, "@钱七 【市场-物料准备-准备展会物料-9月29日】", []bot.User{qianQi}},        // #2
-		{"2026-09-24 10:00:30", liSi, "@钱七 【市场-渠道投放-确认投放预算-9月28日】", []bot.User{qianQi}},        // #3
+		{"2026-09-24 10:00:30", liSi, "/config lead @王五", []chat.User{wangWu}},
+		{"2026-09-24 10:00:30", liSi, "@张三 【产品研发-需求确认-提供技术评估方案-9月30日前】", []chat.User{zhangSan}}, // #1
+		{"2026-09-24 10:00:30", liSi, "@钱七 【市场-物料准备-准备展会物料-9月29日】", []chat.User{qianQi}},        // #2
+		{"2026-09-24 10:00:30", liSi, "@钱七 【市场-渠道投放-确认投放预算-9月28日】", []chat.User{qianQi}},        // #3
 		{"2026-09-24 10:05:30", zhangSan, "/ack #1", nil},
 		{"2026-09-24 10:05:30", qianQi, "/ack #2", nil},
 		{"2026-09-24 10:05:30", qianQi, "/ack #3", nil},
-		{"2026-09-28 10:00:30", liSi, "@张三 【重要】【产品研发-接口联调-完成登录接口联调-10月10日】", []bot.User{zhangSan}}, // #4
+		{"2026-09-28 10:00:30", liSi, "@张三 【重要】【产品研发-接口联调-完成登录接口联调-10月10日】", []chat.User{zhangSan}}, // #4
 		{"2026-09-28 16:00:30", zhangSan, "/update #1 50% 评估方案初稿完成", nil},
 		{"2026-09-29 09:30:30", qianQi, "/risk #3 预算审批人休假，计划 9月30日 前由副总审批", nil},
-		{"2026-09-29 10:30:30", zhangSan, "/assist #1 需要后端提供接口文档 @孙八", []bot.User{sunBa}},
+		{"2026-09-29 10:30:30", zhangSan, "/assist #1 需要后端提供接口文档 @孙八", []chat.User{sunBa}},
 		{"2026-09-29 11:00:30", qianQi, "/done #2", nil},
-		{"2026-09-30 17:50:30", liSi, "@赵六 【紧急】【运营-活动上线-配置首页横幅-10月9日】", []bot.User{zhaoLiu}}, // #5
+		{"2026-09-30 17:50:30", liSi, "@赵六 【紧急】【运营-活动上线-配置首页横幅-10月9日】", []chat.User{zhaoLiu}}, // #5
 		{"2026-10-08 10:00:30", qianQi, "/done #3", nil},
 		{"2026-10-09 10:00:30", zhaoLiu, "/update #5 90% 横幅已配置，等待审核", nil},
 	} {
@@ -270,7 +279,7 @@ func testFortnight(t *testing.T, lang string) {
 		var digest string
 		for _, m := range s.p.sent() {
 			if strings.HasPrefix(m.Reply.Key, "digest:") {
-				digest = bot.PlainText(m.Reply.Text, m.Reply.Mentions)
+				digest = chat.PlainText(m.Reply.Text, m.Reply.Mentions)
 			}
 		}
 		wantIn, notIn := []string{"#1", "请 @王五 介入处理", "#5", "视为默认接受"}, "需发起风险预警"
@@ -286,7 +295,7 @@ func testFortnight(t *testing.T, lang string) {
 			t.Errorf("digest has the skipped ladder step 2:\n%s", digest)
 		}
 		err := s.b.Store().View(func(tx *store.Tx) error {
-			task, err := tx.Task(store.GroupKey{Platform: bot.PlatformConsole, ChatID: "g1"}, 5)
+			task, err := tx.Task(store.GroupKey{Platform: chat.PlatformConsole, ChatID: "g1"}, 5)
 			if err != nil {
 				return err
 			}
@@ -354,9 +363,9 @@ func renderMsg(m sentMsg) string {
 	for _, u := range r.Mentions {
 		fmt.Fprintf(&sb, " %s(%s)", u.Name, u.ID)
 	}
-	sb.WriteString("\n--- text\n" + bot.PlainText(r.Text, r.Mentions) + "\n")
+	sb.WriteString("\n--- text\n" + chat.PlainText(r.Text, r.Mentions) + "\n")
 	if c := r.Card; c != nil {
-		fmt.Fprintf(&sb, "--- card %s: %s\n%s\n", c.Template, c.Title, bot.PlainText(c.Body, r.Mentions))
+		fmt.Fprintf(&sb, "--- card %s: %s\n%s\n", c.Template, c.Title, chat.PlainText(c.Body, r.Mentions))
 		for _, b := range c.Buttons {
 			fmt.Fprintf(&sb, "[%s](%s #%d primary=%v) ", b.Label, b.Action, b.TaskID, b.Primary)
 		}
@@ -387,13 +396,13 @@ func openBot(t *testing.T, path string, now func() time.Time) (*bot.Bot, *store.
 // the only message owed.
 func seed(t *testing.T, b *bot.Bot, now func() time.Time) {
 	t.Helper()
-	out := b.HandleMessage(context.Background(), bot.Message{Platform: bot.PlatformConsole, ChatID: "g1", MessageID: "seed1",
-		Sender: liSi, Text: "@张三 【产品研发-需求确认-提供技术评估方案-10月30日前】", Mentions: []bot.User{zhangSan},
+	out := b.HandleMessage(context.Background(), chat.Message{Platform: chat.PlatformConsole, ChatID: "g1", MessageID: "seed1",
+		Sender: liSi, Text: "@张三 【产品研发-需求确认-提供技术评估方案-10月30日前】", Mentions: []chat.User{zhangSan},
 		Time: at("2026-09-28 11:00")})
 	if len(out) == 0 {
 		t.Fatal("no reply to the task")
 	}
-	out = b.HandleMessage(context.Background(), bot.Message{Platform: bot.PlatformConsole, ChatID: "g1", MessageID: "seed2",
+	out = b.HandleMessage(context.Background(), chat.Message{Platform: chat.PlatformConsole, ChatID: "g1", MessageID: "seed2",
 		Sender: zhangSan, Text: "/ack #1", Time: at("2026-09-28 11:01")})
 	if len(out) == 0 {
 		t.Fatal("no reply to /ack")
@@ -417,11 +426,7 @@ func TestDowntimeAcross1700(t *testing.T) {
 		b, db := openBot(t, path, now)
 		seed(t, b, now)
 		p := newPlatform(now)
-		b.AddSender(bot.PlatformConsole, p)
-		e, err := bot.NewEngine(b, bot.EngineOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		e := newEngine(t, b, p, nil)
 		if err := e.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -432,11 +437,7 @@ func TestDowntimeAcross1700(t *testing.T) {
 		time.Sleep(at("2026-09-29 17:20:30").Sub(now())) // down
 		b, db = openBot(t, path, now)
 		defer db.Close()
-		b.AddSender(bot.PlatformConsole, p)
-		e, err = bot.NewEngine(b, bot.EngineOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
+		e = newEngine(t, b, p, nil)
 		if err := e.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -476,7 +477,7 @@ func TestCrashAndRestartExactlyOnce(t *testing.T) {
 				seed(t, b, now)
 				p := newPlatform(now)
 				ctx, crash := context.WithCancel(context.Background())
-				p.fail = func(n int, r bot.Reply) error {
+				p.fail = func(n int, r chat.Reply) error {
 					if n > 1 {
 						return nil
 					}
@@ -487,11 +488,7 @@ func TestCrashAndRestartExactlyOnce(t *testing.T) {
 					}
 					return errCrash
 				}
-				b.AddSender(bot.PlatformConsole, p)
-				e, err := bot.NewEngine(b, bot.EngineOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
+				e := newEngine(t, b, p, nil)
 				if err := e.RunDue(ctx, now()); !errors.Is(err, context.Canceled) {
 					t.Fatalf("RunDue after the crash: %v, want context.Canceled", err)
 				}
@@ -500,11 +497,7 @@ func TestCrashAndRestartExactlyOnce(t *testing.T) {
 				time.Sleep(time.Minute)
 				b, db = openBot(t, path, now)
 				defer db.Close()
-				b.AddSender(bot.PlatformConsole, p)
-				e, err = bot.NewEngine(b, bot.EngineOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
+				e = newEngine(t, b, p, nil)
 				runMinutes(t, e, now, 3)
 				if got := p.sent(); len(got) != 1 || !strings.HasPrefix(got[0].Reply.Key, "nudge:console:g1:2026-09-29") {
 					t.Errorf("posted %v, want the one nudge", keysOf(got))
@@ -512,9 +505,12 @@ func TestCrashAndRestartExactlyOnce(t *testing.T) {
 				if p.calls != 2 {
 					t.Errorf("Send called %d times, want 2 (the crashed one and the resend)", p.calls)
 				}
-				err = db.View(func(tx *store.Tx) error {
+				err := db.View(func(tx *store.Tx) error {
 					n := 0
 					err := tx.OutboxEntries(func(en *store.OutboxEntry) error {
+						if en.Kind == "reply" {
+							return nil
+						}
 						n++
 						if en.State != store.OutboxSent || en.Attempts != 2 {
 							t.Errorf("outbox %s: state %s attempts %d, want sent after 2", en.Key, en.State, en.Attempts)
@@ -534,11 +530,11 @@ func TestCrashAndRestartExactlyOnce(t *testing.T) {
 	}
 }
 
-// Throttling is retried with backoff (honouring RetryAfter) and the
-// message is delivered once; past MaxAttempts it stays pending for the
-// next run; a permanent error is recorded as failed and not retried.
+// Throttling is retried with backoff (honouring RetryAfter) by the send
+// stage and the message is delivered once; a permanent error is recorded
+// as failed and not retried.
 func TestThrottledSendsDeliverOnce(t *testing.T) {
-	throttled := &bot.SendError{Reason: bot.ReasonThrottled, Retry: true, RetryAfter: 3 * time.Second, Err: errors.New("99991400")}
+	throttled := &chat.SendError{Reason: chat.ReasonThrottled, Retry: true, RetryAfter: 3 * time.Second, Err: errors.New("99991400")}
 	for _, tc := range []struct {
 		name      string
 		failures  int
@@ -548,9 +544,9 @@ func TestThrottledSendsDeliverOnce(t *testing.T) {
 		wantCalls int
 	}{
 		{"throttled 3 times", 3, throttled, 1, store.OutboxSent, 4},
-		{"throttled past max attempts", 7, throttled, 1, store.OutboxSent, 8},
-		{"transient", 2, &bot.SendError{Reason: bot.ReasonTransient, Retry: true}, 1, store.OutboxSent, 3},
-		{"permanent", 100, &bot.SendError{Reason: bot.ReasonGone, Err: errors.New("chat gone")}, 0, store.OutboxFailed, 1},
+		{"throttled 7 times", 7, throttled, 1, store.OutboxSent, 8},
+		{"transient", 2, &chat.SendError{Reason: chat.ReasonTransient, Retry: true}, 1, store.OutboxSent, 3},
+		{"permanent", 100, &chat.SendError{Reason: chat.ReasonGone, Err: errors.New("chat gone")}, 0, store.OutboxFailed, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
@@ -558,23 +554,23 @@ func TestThrottledSendsDeliverOnce(t *testing.T) {
 				b := bottest.New(t, bottest.Options{Now: now})
 				seed(t, b, now)
 				p := newPlatform(now)
-				p.fail = func(n int, _ bot.Reply) error {
+				p.fail = func(n int, _ chat.Reply) error {
 					if n <= tc.failures {
 						return tc.err
 					}
 					return nil
 				}
-				b.AddSender(bot.PlatformConsole, p)
 				reg := prometheus.NewRegistry()
-				e, err := bot.NewEngine(b, bot.EngineOptions{Registerer: reg, MaxAttempts: 5})
-				if err != nil {
+				e := newEngine(t, b, p, reg)
+				if err := e.Start(context.Background()); err != nil {
 					t.Fatal(err)
 				}
+				defer e.Close()
 				runMinutes(t, e, now, 3)
 				if len(p.sent()) != tc.wantSent || p.calls != tc.wantCalls {
 					t.Errorf("posted %d after %d calls, want %d after %d", len(p.sent()), p.calls, tc.wantSent, tc.wantCalls)
 				}
-				err = b.Store().View(func(tx *store.Tx) error {
+				err := b.Store().View(func(tx *store.Tx) error {
 					en, err := tx.Outbox("nudge:console:g1:2026-09-29")
 					if err != nil {
 						return err
@@ -582,7 +578,7 @@ func TestThrottledSendsDeliverOnce(t *testing.T) {
 					if en.State != tc.wantState {
 						t.Errorf("state %s (%s), want %s", en.State, en.Reason, tc.wantState)
 					}
-					if tc.wantState == store.OutboxFailed && en.Reason != string(bot.ReasonGone) {
+					if tc.wantState == store.OutboxFailed && en.Reason != string(chat.ReasonGone) {
 						t.Errorf("reason %q, want gone", en.Reason)
 					}
 					return nil
@@ -591,10 +587,10 @@ func TestThrottledSendsDeliverOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 				m := gather(t, reg)
-				if tc.wantSent == 1 && m[`collabbot_reminders_sent_total{kind="nudge"}`] != 1 {
+				if tc.wantSent == 1 && m[`collabbot_outbox_sent_total{kind="nudge",route="console"}`] != 1 {
 					t.Errorf("metrics: %v", m)
 				}
-				if tc.wantState == store.OutboxFailed && m[`collabbot_reminders_failed_total{kind="nudge",reason="gone"}`] != 1 {
+				if tc.wantState == store.OutboxFailed && m[`collabbot_outbox_failed_total{kind="nudge",reason="gone"}`] != 1 {
 					t.Errorf("metrics: %v", m)
 				}
 				if m["collabbot_outbox_pending"] != 0 {
@@ -606,7 +602,7 @@ func TestThrottledSendsDeliverOnce(t *testing.T) {
 }
 
 // runMinutes calls RunDue once a minute, n times, as the cron tick would.
-func runMinutes(t *testing.T, e *bot.Engine, now func() time.Time, n int) {
+func runMinutes(t *testing.T, e *engine, now func() time.Time, n int) {
 	t.Helper()
 	for range n {
 		if err := e.RunDue(context.Background(), now()); err != nil {
@@ -643,4 +639,37 @@ func gather(t *testing.T, reg *prometheus.Registry) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// engine is the reminder engine with its send stage, as the app wires them.
+type engine struct {
+	*remind.Engine
+	st *deliver.Stage
+}
+
+func newEngine(t *testing.T, b *bot.Bot, p chat.Sender, reg prometheus.Registerer) *engine {
+	t.Helper()
+	st, err := deliver.New(b.Store(), deliver.Options{Now: b.Now, Hold: b.Hold, Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.AddSender(chat.PlatformConsole, p)
+	b.SetOutbox(st)
+	e, err := remind.New(b, st, remind.Options{Now: b.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &engine{Engine: e, st: st}
+}
+
+func (e *engine) Start(ctx context.Context) error {
+	if err := e.st.Start(ctx); err != nil {
+		return err
+	}
+	return e.Engine.Start(ctx)
+}
+
+func (e *engine) Close() error {
+	e.Engine.Close()
+	return e.st.Close()
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"collabbot/bot/chat"
 	"collabbot/store"
 )
 
@@ -104,12 +105,12 @@ func urgencyWord(lang, u string) string {
 // puts the owner as a mention token (creation replies notify the owner);
 // lists use plain names so a /list does not ping the whole group.
 func (b *Bot) writeTaskFacts(sb *strings.Builder, lang string, set Effective, t *store.Task, now time.Time, withMentions bool) {
-	owner := Escape(t.Owner.Name)
+	owner := chat.Escape(t.Owner.Name)
 	if withMentions {
 		owner = mention(t.Owner)
 	}
 	colon, gap := sep(lang)
-	fmt.Fprintf(sb, "%s%s%s\n", tr(lang, wordRequest), colon, Escape(t.Request))
+	fmt.Fprintf(sb, "%s%s%s\n", tr(lang, wordRequest), colon, chat.Escape(t.Request))
 	fmt.Fprintf(sb, "%s%s%s", tr(lang, wordOwner), colon, owner)
 	if len(t.Collaborators) > 0 {
 		var cs []string
@@ -117,7 +118,7 @@ func (b *Bot) writeTaskFacts(sb *strings.Builder, lang string, set Effective, t 
 			if withMentions {
 				cs = append(cs, mention(c))
 			} else {
-				cs = append(cs, Escape(c.Name))
+				cs = append(cs, chat.Escape(c.Name))
 			}
 		}
 		fmt.Fprintf(sb, "%s%s%s%s", gap, tr(lang, wordCollaborators), colon, strings.Join(cs, " "))
@@ -135,7 +136,7 @@ func (b *Bot) listLine(lang string, set Effective, t *store.Task, now time.Time)
 	if t.Urgency == "urgent" || t.Urgency == "important" {
 		sb.WriteString("【" + urgencyWord(lang, t.Urgency) + "】")
 	}
-	fmt.Fprintf(&sb, "%s · %s · %s %s · %d%%", Escape(taskTitle(t)), Escape(t.Owner.Name), tr(lang, wordDue), fmtTime(lang, t.Due, set.Location, now), t.Percent)
+	fmt.Fprintf(&sb, "%s · %s · %s %s · %d%%", chat.Escape(taskTitle(t)), chat.Escape(t.Owner.Name), tr(lang, wordDue), fmtTime(lang, t.Due, set.Location, now), t.Percent)
 	if t.Status == store.StatusDone {
 		sb.WriteString(" · " + tr(lang, wordStatusDone))
 	}
@@ -156,7 +157,7 @@ func (b *Bot) listLine(lang string, set Effective, t *store.Task, now time.Time)
 
 // taskCard is the interactive face of a task; text is the same content for
 // platforms without cards.
-func (b *Bot) taskCard(lang string, set Effective, t *store.Task, now time.Time, text string) *Card {
+func (b *Bot) taskCard(lang string, set Effective, t *store.Task, now time.Time, text string) *chat.Card {
 	tmpl := "blue"
 	switch {
 	case t.Status.Closed():
@@ -168,19 +169,19 @@ func (b *Bot) taskCard(lang string, set Effective, t *store.Task, now time.Time,
 	case len(t.OpenHelp()) > 0 || t.Urgency == "important":
 		tmpl = "orange"
 	}
-	c := &Card{
-		Title:    fmt.Sprintf("#%d %s", t.ID, Escape(taskTitle(t))),
+	c := &chat.Card{
+		Title:    fmt.Sprintf("#%d %s", t.ID, chat.Escape(taskTitle(t))),
 		Template: tmpl,
 		Body:     text,
 	}
 	if t.Status == store.StatusOpen {
 		if t.AckedAt.IsZero() {
-			c.Buttons = append(c.Buttons, Button{Label: tr(lang, btnAck), Action: ActionAck, TaskID: t.ID, Primary: true})
+			c.Buttons = append(c.Buttons, chat.Button{Label: tr(lang, btnAck), Action: chat.ActionAck, TaskID: t.ID, Primary: true})
 		}
 		c.Buttons = append(c.Buttons,
-			Button{Label: tr(lang, btnProgress), Action: ActionProgress, TaskID: t.ID},
-			Button{Label: tr(lang, btnDone), Action: ActionDone, TaskID: t.ID},
-			Button{Label: tr(lang, btnAssist), Action: ActionAssist, TaskID: t.ID})
+			chat.Button{Label: tr(lang, btnProgress), Action: chat.ActionProgress, TaskID: t.ID},
+			chat.Button{Label: tr(lang, btnDone), Action: chat.ActionDone, TaskID: t.ID},
+			chat.Button{Label: tr(lang, btnAssist), Action: chat.ActionAssist, TaskID: t.ID})
 	}
 	return c
 }

@@ -4,27 +4,28 @@ import (
 	"fmt"
 	"strings"
 
+	"collabbot/bot/chat"
 	"collabbot/rules"
 	"collabbot/store"
 )
 
 // createFromText handles "/task 【…】".
-func (b *Bot) createFromText(r *request, args string) ([]Reply, error) {
+func (b *Bot) createFromText(r *request, args string) ([]chat.Reply, error) {
 	if strings.TrimSpace(args) == "" {
-		return []Reply{r.reply(tr(r.lang, msgTaskUsage, rules.Example(rules.Result{Kind: rules.KindTask}, r.lang)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskUsage, rules.Example(rules.Result{Kind: rules.KindTask}, r.lang)))}, nil
 	}
 	res := rules.Parse(args, r.set.parseOptions(r.now, b.cal))
 	if res.Kind != rules.KindTask && res.Kind != rules.KindNearMiss {
-		return []Reply{r.reply(tr(r.lang, msgTaskUsage, rules.Example(rules.Result{Kind: rules.KindTask}, r.lang)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskUsage, rules.Example(rules.Result{Kind: rules.KindTask}, r.lang)))}, nil
 	}
 	return b.createFromResult(r, res)
 }
 
 // createFromResult creates the task, or answers with every problem found
 // and a corrected example. Nothing is stored for a malformed request.
-func (b *Bot) createFromResult(r *request, res rules.Result) ([]Reply, error) {
+func (b *Bot) createFromResult(r *request, res rules.Result) ([]chat.Reply, error) {
 	if len(res.Errors) > 0 || res.Task == nil {
-		return []Reply{r.reply(formatErrors(r.lang, res))}, nil
+		return []chat.Reply{r.reply(formatErrors(r.lang, res))}, nil
 	}
 	p := res.Task
 	owner := r.sender()
@@ -69,7 +70,7 @@ func (b *Bot) createFromResult(r *request, res rules.Result) ([]Reply, error) {
 	// "created" line.
 	_, body, _ := strings.Cut(text, "\n")
 	rep.Card = b.taskCard(r.lang, r.set, t, r.now, body)
-	return []Reply{rep}, nil
+	return []chat.Reply{rep}, nil
 }
 
 func containsUser(us []store.User, id string) bool {
@@ -83,7 +84,7 @@ func containsUser(us []store.User, id string) bool {
 
 func (b *Bot) createdText(r *request, t *store.Task, ownerFromMention bool) string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, tr(r.lang, msgCreated), t.ID, Escape(taskTitle(t)))
+	fmt.Fprintf(&sb, tr(r.lang, msgCreated), t.ID, chat.Escape(taskTitle(t)))
 	sb.WriteString("\n")
 	b.writeTaskFacts(&sb, r.lang, r.set, t, r.now, true)
 	if !ownerFromMention {
@@ -101,7 +102,7 @@ func (b *Bot) createdText(r *request, t *store.Task, ownerFromMention bool) stri
 	return sb.String()
 }
 
-func (b *Bot) cmdAck(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdAck(r *request, args string) ([]chat.Reply, error) {
 	t, _, rep, err := b.findTask(r, args, "/ack #3")
 	if t == nil {
 		return rep, err
@@ -110,10 +111,10 @@ func (b *Bot) cmdAck(r *request, args string) ([]Reply, error) {
 		return d, nil
 	}
 	if t.Status.Closed() {
-		return []Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
 	if !t.AckedAt.IsZero() && !t.AckDefaulted {
-		return []Reply{r.reply(tr(r.lang, msgAlreadyAcked, t.ID, fmtTime(r.lang, t.AckedAt, r.set.Location, r.now)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgAlreadyAcked, t.ID, fmtTime(r.lang, t.AckedAt, r.set.Location, r.now)))}, nil
 	}
 	t.AckedAt, t.AckDefaulted = r.now, false
 	if err := r.tx.PutTask(t); err != nil {
@@ -122,23 +123,23 @@ func (b *Bot) cmdAck(r *request, args string) ([]Reply, error) {
 	if err := r.history(t, "ack", ""); err != nil {
 		return nil, err
 	}
-	return []Reply{r.reply(tr(r.lang, msgAcked, t.ID, mention(t.Initiator), fmtTime(r.lang, t.Due, r.set.Location, r.now)), t.Initiator)}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgAcked, t.ID, mention(t.Initiator), fmtTime(r.lang, t.Due, r.set.Location, r.now)), t.Initiator)}, nil
 }
 
-func (b *Bot) cmdUpdate(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdUpdate(r *request, args string) ([]chat.Reply, error) {
 	t, rest, rep, err := b.findTask(r, args, "/update #3 80% 已完成接口联调")
 	if t == nil {
 		return rep, err
 	}
 	if strings.TrimSpace(rest) == "" {
-		return []Reply{r.reply(tr(r.lang, msgUpdateUsage, t.ID))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgUpdateUsage, t.ID))}, nil
 	}
 	return b.recordUpdate(r, t, rest, false)
 }
 
 // recordUpdate stores a progress update; fromThread marks a plain reply in
 // the task's thread, which anyone involved may post.
-func (b *Bot) recordUpdate(r *request, t *store.Task, text string, fromThread bool) ([]Reply, error) {
+func (b *Bot) recordUpdate(r *request, t *store.Task, text string, fromThread bool) ([]chat.Reply, error) {
 	if d := r.deny(t, roleOwner|roleCollaborator|roleInitiator|roleLead|roleAdmin, "/update"); d != nil {
 		if fromThread {
 			return nil, nil
@@ -146,7 +147,7 @@ func (b *Bot) recordUpdate(r *request, t *store.Task, text string, fromThread bo
 		return d, nil
 	}
 	if t.Status.Closed() {
-		return []Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
 	pct := parsePercent(text)
 	t.Updates = append(t.Updates, store.Update{At: r.now, By: r.sender(), Text: text, Percent: pct})
@@ -171,10 +172,10 @@ func (b *Bot) recordUpdate(r *request, t *store.Task, text string, fromThread bo
 	if pct >= 100 {
 		msg += "\n" + tr(r.lang, msgHintDone, t.ID)
 	}
-	return []Reply{r.reply(msg)}, nil
+	return []chat.Reply{r.reply(msg)}, nil
 }
 
-func (b *Bot) cmdDone(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdDone(r *request, args string) ([]chat.Reply, error) {
 	t, rest, rep, err := b.findTask(r, args, "/done #3")
 	if t == nil {
 		return rep, err
@@ -184,9 +185,9 @@ func (b *Bot) cmdDone(r *request, args string) ([]Reply, error) {
 	}
 	switch t.Status {
 	case store.StatusDone:
-		return []Reply{r.reply(tr(r.lang, msgAlreadyDone, t.ID, mention(t.Initiator)), t.Initiator)}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgAlreadyDone, t.ID, mention(t.Initiator)), t.Initiator)}, nil
 	case store.StatusAccepted, store.StatusCancelled:
-		return []Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
 	t.DoneAt, t.Percent = r.now, 100
 	selfReview := t.Initiator.ID == t.Owner.ID
@@ -202,12 +203,12 @@ func (b *Bot) cmdDone(r *request, args string) ([]Reply, error) {
 		return nil, err
 	}
 	if t.Status == store.StatusDone {
-		return []Reply{r.reply(tr(r.lang, msgDoneAwaitAccept, t.ID, mention(t.Initiator), t.ID, t.ID), t.Initiator)}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgDoneAwaitAccept, t.ID, mention(t.Initiator), t.ID, t.ID), t.Initiator)}, nil
 	}
-	return []Reply{r.reply(tr(r.lang, msgDoneClosed, t.ID))}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgDoneClosed, t.ID))}, nil
 }
 
-func (b *Bot) cmdAccept(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdAccept(r *request, args string) ([]chat.Reply, error) {
 	t, rest, rep, err := b.findTask(r, args, "/accept #3")
 	if t == nil {
 		return rep, err
@@ -216,7 +217,7 @@ func (b *Bot) cmdAccept(r *request, args string) ([]Reply, error) {
 		return d, nil
 	}
 	if t.Status != store.StatusDone {
-		return []Reply{r.reply(tr(r.lang, msgNotAwaitingAccept, t.ID, statusWord(r.lang, t.Status)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgNotAwaitingAccept, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
 	t.Status, t.AcceptedAt = store.StatusAccepted, r.now
 	t.Reviews = append(t.Reviews, store.Review{At: r.now, By: r.sender(), Accepted: true, Comment: rest})
@@ -226,10 +227,10 @@ func (b *Bot) cmdAccept(r *request, args string) ([]Reply, error) {
 	if err := r.history(t, "accept", rest); err != nil {
 		return nil, err
 	}
-	return []Reply{r.reply(tr(r.lang, msgAccepted, t.ID, mention(t.Owner)), t.Owner)}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgAccepted, t.ID, mention(t.Owner)), t.Owner)}, nil
 }
 
-func (b *Bot) cmdReject(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdReject(r *request, args string) ([]chat.Reply, error) {
 	t, rest, rep, err := b.findTask(r, args, "/reject #3 登录页在 iOS 上错位")
 	if t == nil {
 		return rep, err
@@ -238,10 +239,10 @@ func (b *Bot) cmdReject(r *request, args string) ([]Reply, error) {
 		return d, nil
 	}
 	if t.Status != store.StatusDone {
-		return []Reply{r.reply(tr(r.lang, msgNotAwaitingAccept, t.ID, statusWord(r.lang, t.Status)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgNotAwaitingAccept, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
 	if strings.TrimSpace(rest) == "" {
-		return []Reply{r.reply(tr(r.lang, msgRejectNeedsReason, t.ID))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgRejectNeedsReason, t.ID))}, nil
 	}
 	t.Status = store.StatusOpen
 	if t.Percent >= 100 {
@@ -254,12 +255,12 @@ func (b *Bot) cmdReject(r *request, args string) ([]Reply, error) {
 	if err := r.history(t, "reject", rest); err != nil {
 		return nil, err
 	}
-	return []Reply{r.reply(tr(r.lang, msgRejected, t.ID, mention(t.Owner), Escape(rest)), t.Owner)}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgRejected, t.ID, mention(t.Owner), chat.Escape(rest)), t.Owner)}, nil
 }
 
 // helperFor picks who a help flag calls: the first person mentioned in the
 // message who is not the sender, else the group lead, else the initiator.
-func (b *Bot) helperFor(r *request, t *store.Task, mentions []User) store.User {
+func (b *Bot) helperFor(r *request, t *store.Task, mentions []chat.User) store.User {
 	for _, u := range mentions {
 		if u.ID != r.msg.Sender.ID {
 			return toStore(u)
@@ -274,7 +275,7 @@ func (b *Bot) helperFor(r *request, t *store.Task, mentions []User) store.User {
 	return store.User{}
 }
 
-func (b *Bot) cmdAssist(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdAssist(r *request, args string) ([]chat.Reply, error) {
 	t, rest, rep, err := b.findTask(r, args, "【需协助】#3 需要法务确认合同条款 @李四")
 	if t == nil {
 		return rep, err
@@ -283,11 +284,11 @@ func (b *Bot) cmdAssist(r *request, args string) ([]Reply, error) {
 		return d, nil
 	}
 	if t.Status.Closed() {
-		return []Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
 	rest = strings.TrimSpace(rest)
 	if rest == "" {
-		return []Reply{r.reply(tr(r.lang, msgAssistUsage, t.ID))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgAssistUsage, t.ID))}, nil
 	}
 	helper := b.helperFor(r, t, r.msg.Mentions)
 	t.Help = append(t.Help, store.HelpFlag{At: r.now, By: r.sender(), Text: rest, Helper: helper})
@@ -298,12 +299,12 @@ func (b *Bot) cmdAssist(r *request, args string) ([]Reply, error) {
 		return nil, err
 	}
 	if helper.IsZero() {
-		return []Reply{r.reply(tr(r.lang, msgAssistNoHelper, t.ID, Escape(rest)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgAssistNoHelper, t.ID, chat.Escape(rest)))}, nil
 	}
-	return []Reply{r.reply(tr(r.lang, msgAssistRaised, t.ID, mention(helper), Escape(taskTitle(t)), Escape(rest), t.ID), helper)}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgAssistRaised, t.ID, mention(helper), chat.Escape(taskTitle(t)), chat.Escape(rest), t.ID), helper)}, nil
 }
 
-func (b *Bot) cmdResolve(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdResolve(r *request, args string) ([]chat.Reply, error) {
 	t, rest, rep, err := b.findTask(r, args, "/resolve #3")
 	if t == nil {
 		return rep, err
@@ -315,7 +316,7 @@ func (b *Bot) cmdResolve(r *request, args string) ([]Reply, error) {
 		}
 	}
 	if n == 0 {
-		return []Reply{r.reply(tr(r.lang, msgNoOpenHelp, t.ID))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgNoOpenHelp, t.ID))}, nil
 	}
 	allowed := r.roles(t)&(roleOwner|roleInitiator|roleLead|roleAdmin) != 0
 	for _, h := range t.Help {
@@ -337,10 +338,10 @@ func (b *Bot) cmdResolve(r *request, args string) ([]Reply, error) {
 	if err := r.history(t, "resolve", rest); err != nil {
 		return nil, err
 	}
-	return []Reply{r.reply(tr(r.lang, msgResolved, t.ID, n))}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgResolved, t.ID, n))}, nil
 }
 
-func (b *Bot) cmdRisk(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdRisk(r *request, args string) ([]chat.Reply, error) {
 	t, rest, rep, err := b.findTask(r, args, "/risk #3 第三方接口文档未到，计划周三前改用备用方案")
 	if t == nil {
 		return rep, err
@@ -349,11 +350,11 @@ func (b *Bot) cmdRisk(r *request, args string) ([]Reply, error) {
 		return d, nil
 	}
 	if t.Status.Closed() {
-		return []Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
 	rest = strings.TrimSpace(rest)
 	if rest == "" {
-		return []Reply{r.reply(tr(r.lang, msgRiskUsage, t.ID))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgRiskUsage, t.ID))}, nil
 	}
 	t.Risks = append(t.Risks, store.Risk{At: r.now, By: r.sender(), Text: rest})
 	if err := r.tx.PutTask(t); err != nil {
@@ -363,7 +364,7 @@ func (b *Bot) cmdRisk(r *request, args string) ([]Reply, error) {
 		return nil, err
 	}
 	notify := r.notify(t.Initiator, r.lead())
-	return []Reply{r.reply(tr(r.lang, msgRiskRecorded, t.ID, Escape(taskTitle(t)), Escape(rest), mentions(notify)), notify...)}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgRiskRecorded, t.ID, chat.Escape(taskTitle(t)), chat.Escape(rest), mentions(notify)), notify...)}, nil
 }
 
 // notify returns the distinct users to notify, without the sender and
@@ -395,7 +396,7 @@ func mentions(us []store.User) string {
 	return strings.Join(parts, " ")
 }
 
-func (b *Bot) cmdDelay(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdDelay(r *request, args string) ([]chat.Reply, error) {
 	const usage = "/delay #3 9月20日 等待第三方接口文档"
 	t, rest, rep, err := b.findTask(r, args, usage)
 	if t == nil {
@@ -405,25 +406,25 @@ func (b *Bot) cmdDelay(r *request, args string) ([]Reply, error) {
 		return d, nil
 	}
 	if t.Status.Closed() {
-		return []Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
 	if t.PendingDelay() >= 0 {
-		return []Reply{r.reply(tr(r.lang, msgDelayPending, t.ID, t.ID, t.ID))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgDelayPending, t.ID, t.ID, t.ID))}, nil
 	}
 	raw, due, reason, perr := rules.DeadlinePrefix(rest, r.set.parseOptions(r.now, b.cal))
 	if perr != nil {
-		return []Reply{r.reply(tr(r.lang, msgDelayBadDeadline, deadlineProblem(r.lang, perr), t.ID) + "\n" + rules.AcceptedDeadlines(r.lang))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgDelayBadDeadline, deadlineProblem(r.lang, perr), t.ID) + "\n" + rules.AcceptedDeadlines(r.lang))}, nil
 	}
 	reason = strings.TrimSpace(reason)
 	var problems []string
 	if !due.After(t.Due) {
-		problems = append(problems, tr(r.lang, msgDelayNotLater, Escape(raw), fmtTime(r.lang, t.Due, r.set.Location, r.now)))
+		problems = append(problems, tr(r.lang, msgDelayNotLater, chat.Escape(raw), fmtTime(r.lang, t.Due, r.set.Location, r.now)))
 	}
 	if reason == "" {
 		problems = append(problems, tr(r.lang, msgDelayNeedsReason))
 	}
 	if len(problems) > 0 {
-		return []Reply{r.reply(numbered(problems) + "\n" + tr(r.lang, msgExample, fmt.Sprintf("/delay #%d %s", t.ID, "9月20日 等待第三方接口文档")))}, nil
+		return []chat.Reply{r.reply(numbered(problems) + "\n" + tr(r.lang, msgExample, fmt.Sprintf("/delay #%d %s", t.ID, "9月20日 等待第三方接口文档")))}, nil
 	}
 	t.Delays = append(t.Delays, store.Delay{At: r.now, By: r.sender(), NewDue: due, Deadline: raw, Reason: reason, State: store.DelayPending, OldDue: t.Due})
 	if err := r.tx.PutTask(t); err != nil {
@@ -437,11 +438,11 @@ func (b *Bot) cmdDelay(r *request, args string) ([]Reply, error) {
 	if who == "" {
 		who = tr(r.lang, wordInitiatorOrLead)
 	}
-	return []Reply{r.reply(tr(r.lang, msgDelayRequested, t.ID, fmtTime(r.lang, t.Due, r.set.Location, r.now),
-		fmtTime(r.lang, due, r.set.Location, r.now), Escape(reason), who, t.ID, t.ID), notify...)}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgDelayRequested, t.ID, fmtTime(r.lang, t.Due, r.set.Location, r.now),
+		fmtTime(r.lang, due, r.set.Location, r.now), chat.Escape(reason), who, t.ID, t.ID), notify...)}, nil
 }
 
-func (b *Bot) cmdDecideDelay(r *request, args string, approve bool) ([]Reply, error) {
+func (b *Bot) cmdDecideDelay(r *request, args string, approve bool) ([]chat.Reply, error) {
 	verb := "/deny"
 	if approve {
 		verb = "/approve"
@@ -455,7 +456,7 @@ func (b *Bot) cmdDecideDelay(r *request, args string, approve bool) ([]Reply, er
 	}
 	i := t.PendingDelay()
 	if i < 0 {
-		return []Reply{r.reply(tr(r.lang, msgNoPendingDelay, t.ID))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgNoPendingDelay, t.ID))}, nil
 	}
 	d := &t.Delays[i]
 	d.DecidedBy, d.DecidedAt = r.sender(), r.now
@@ -475,12 +476,12 @@ func (b *Bot) cmdDecideDelay(r *request, args string, approve bool) ([]Reply, er
 		return nil, err
 	}
 	if approve {
-		return []Reply{r.reply(tr(r.lang, msgDelayApproved, t.ID, mention(t.Owner), fmtTime(r.lang, d.OldDue, r.set.Location, r.now), fmtTime(r.lang, t.Due, r.set.Location, r.now)), t.Owner)}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgDelayApproved, t.ID, mention(t.Owner), fmtTime(r.lang, d.OldDue, r.set.Location, r.now), fmtTime(r.lang, t.Due, r.set.Location, r.now)), t.Owner)}, nil
 	}
-	return []Reply{r.reply(tr(r.lang, msgDelayDenied, t.ID, mention(t.Owner), fmtTime(r.lang, t.Due, r.set.Location, r.now), Escape(rest)), t.Owner)}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgDelayDenied, t.ID, mention(t.Owner), fmtTime(r.lang, t.Due, r.set.Location, r.now), chat.Escape(rest)), t.Owner)}, nil
 }
 
-func (b *Bot) cmdAssign(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdAssign(r *request, args string) ([]chat.Reply, error) {
 	t, _, rep, err := b.findTask(r, args, "/assign #3 @李四")
 	if t == nil {
 		return rep, err
@@ -489,10 +490,10 @@ func (b *Bot) cmdAssign(r *request, args string) ([]Reply, error) {
 		return d, nil
 	}
 	if t.Status.Closed() {
-		return []Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
 	if len(r.msg.Mentions) == 0 {
-		return []Reply{r.reply(tr(r.lang, msgAssignUsage, t.ID))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgAssignUsage, t.ID))}, nil
 	}
 	old := t.Owner
 	t.Owner = toStore(r.msg.Mentions[0])
@@ -503,10 +504,10 @@ func (b *Bot) cmdAssign(r *request, args string) ([]Reply, error) {
 	if err := r.history(t, "assign", old.Name+" → "+t.Owner.Name); err != nil {
 		return nil, err
 	}
-	return []Reply{r.reply(tr(r.lang, msgAssigned, t.ID, Escape(old.Name), mention(t.Owner), t.ID), t.Owner)}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgAssigned, t.ID, chat.Escape(old.Name), mention(t.Owner), t.ID), t.Owner)}, nil
 }
 
-func (b *Bot) cmdCancel(r *request, args string) ([]Reply, error) {
+func (b *Bot) cmdCancel(r *request, args string) ([]chat.Reply, error) {
 	t, rest, rep, err := b.findTask(r, args, "/cancel #3 需求取消")
 	if t == nil {
 		return rep, err
@@ -515,7 +516,7 @@ func (b *Bot) cmdCancel(r *request, args string) ([]Reply, error) {
 		return d, nil
 	}
 	if t.Status.Closed() {
-		return []Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
 	t.Status = store.StatusCancelled
 	if err := r.tx.PutTask(t); err != nil {
@@ -525,7 +526,7 @@ func (b *Bot) cmdCancel(r *request, args string) ([]Reply, error) {
 		return nil, err
 	}
 	notify := r.notify(t.Owner)
-	return []Reply{r.reply(tr(r.lang, msgCancelled, t.ID, mentions(notify)), notify...)}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgCancelled, t.ID, mentions(notify)), notify...)}, nil
 }
 
 func numbered(lines []string) string {
@@ -553,18 +554,18 @@ func formatErrors(lang string, res rules.Result) string {
 	}
 	sb.WriteString("\n")
 	for i, m := range msgs {
-		fmt.Fprintf(&sb, "%d. %s\n", i+1, Escape(m))
+		fmt.Fprintf(&sb, "%d. %s\n", i+1, chat.Escape(m))
 	}
-	sb.WriteString(tr(lang, msgExample, Escape(rules.Example(res, lang))))
+	sb.WriteString(tr(lang, msgExample, chat.Escape(rules.Example(res, lang))))
 	return sb.String()
 }
 
 func deadlineProblem(lang string, err error) string {
 	if e, ok := err.(rules.Error); ok {
-		return Escape(e.Message(lang))
+		return chat.Escape(e.Message(lang))
 	}
 	if e, ok := err.(*rules.Error); ok {
-		return Escape(e.Message(lang))
+		return chat.Escape(e.Message(lang))
 	}
-	return Escape(err.Error())
+	return chat.Escape(err.Error())
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -69,8 +70,14 @@ func (t *Tx) Group(k GroupKey) (*Group, error) {
 // EnsureGroup returns the group, creating it (with its buckets) at now if
 // it is new.
 func (t *Tx) EnsureGroup(k GroupKey, now time.Time) (*Group, error) {
-	if g, err := t.Group(k); err == nil {
+	g, err := t.Group(k)
+	if err == nil {
 		return g, nil
+	}
+	if !errors.Is(err, ErrNotFound) {
+		// A group that exists but does not decode must not be replaced by
+		// an empty one.
+		return nil, err
 	}
 	b, err := t.tx.Bucket(bucketGroups).CreateBucketIfNotExists(k.bytes())
 	if err != nil {
@@ -81,7 +88,7 @@ func (t *Tx) EnsureGroup(k GroupKey, now time.Time) (*Group, error) {
 			return nil, err
 		}
 	}
-	g := &Group{Key: k, NextID: 1, CreatedAt: now}
+	g = &Group{Key: k, NextID: 1, CreatedAt: now}
 	return g, putJSON(b, keyGroupInfo, g)
 }
 

@@ -43,7 +43,7 @@ func TestOutbox(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	// Reopened, as after a restart: two pending, in decision order by Seq.
+	// Reopened, as after a restart: two queued, in decision order.
 	db, err = store.Open(path, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -59,8 +59,8 @@ func TestOutbox(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if len(keys) != 2 || tx.PendingOutboxCount() != 2 || seqs[0] != 2 || seqs[1] != 1 {
-			t.Errorf("pending %v seq %v count %d, want [a b] [2 1] 2", keys, seqs, tx.PendingOutboxCount())
+		if len(keys) != 2 || tx.PendingOutboxCount() != 2 || keys[0] != "b" || seqs[0] != 1 || seqs[1] != 2 {
+			t.Errorf("pending %v seq %v count %d, want [b a] [1 2] 2", keys, seqs, tx.PendingOutboxCount())
 		}
 		e, err := tx.Outbox("a")
 		if err != nil {

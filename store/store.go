@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 
 // SchemaVersion is the layout this code reads and writes. Open refuses a
 // file written by a newer version rather than misreading it.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // Errors returned by the store. Callers compare with errors.Is.
 var (
@@ -34,6 +35,13 @@ var (
 	ErrConflict = errors.New("store: conflict")
 	// ErrLocked: another process holds the database file.
 	ErrLocked = errors.New("store: database is locked by another process")
+	// ErrCorrupt: the file is damaged (bad pages, cut short, not a bbolt
+	// file). Open and CheckFile return it wrapped in a *CorruptError that
+	// names the file, the problems and the remedy; the file is not written.
+	ErrCorrupt = errors.New("store: database file is damaged")
+	// ErrEmpty: the file exists but is 0 bytes long, and Options.Create
+	// was not set.
+	ErrEmpty = errors.New("store: database file is empty")
 )
 
 // Top-level buckets. Per-group data lives in nested buckets under
@@ -43,6 +51,7 @@ var (
 	bucketGroups  = []byte("groups")
 	bucketEvents  = []byte("events")
 	bucketOutbox  = []byte("outbox")
+	bucketInbox   = []byte("inbox")
 	keySchema     = []byte("schema")
 	keyGroupInfo  = []byte("info")
 	bucketTasks   = []byte("tasks")
@@ -52,8 +61,9 @@ var (
 
 // DB is an open store.
 type DB struct {
-	bolt *bolt.DB
-	path string
+	bolt   *bolt.DB
+	path   string
+	report *Report
 }
 
 // Options tune Open.
@@ -66,9 +76,25 @@ type Options struct {
 	NoSync bool
 	// ReadOnly opens without write access.
 	ReadOnly bool
+	// Create says the caller is deliberately making a new store, so an
+	// existing 0-byte file may be initialised. Without it a 0-byte file is
+	// ErrEmpty: an emptied store must not quietly become a new, empty one.
+	// (A missing file is always created, unless ReadOnly.) Create never
+	// overrides ErrCorrupt.
+	Create bool
+	// VerifyBudget bounds the check of a file bigger than FullCheckSize
+	// (zero: DefaultVerifyBudget; negative: only the essential part, see
+	// FullCheckSize). Smaller files are always checked completely.
+	VerifyBudget time.Duration
 }
 
 // Open opens or creates the store at path.
+//
+// An existing file is checked before anything may write to it (see
+// verify.go): it is opened read-only, its pages are checked, and only a
+// clean file is reopened for writing. A damaged file gives an error
+// wrapping ErrCorrupt that names the first problems and the remedy, and
+// the file is left as it was.
 func Open(path string, opt *Options) (*DB, error) {
 	if opt == nil {
 		opt = &Options{}
@@ -78,17 +104,48 @@ func Open(path string, opt *Options) (*DB, error) {
 		// bbolt's zero means wait forever; a second process must not hang.
 		timeout = 50 * time.Millisecond
 	}
-	bdb, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, NoSync: opt.NoSync, ReadOnly: opt.ReadOnly})
+	var rep *Report
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if opt.ReadOnly {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	case err != nil:
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	case st.Size() == 0:
+		if !opt.Create || opt.ReadOnly {
+			return nil, emptyFileError(path)
+		}
+	default:
+		var ro *bolt.DB
+		rep, ro, err = verify(path, st.Size(), timeout, false, opt.VerifyBudget)
+		if err != nil {
+			return nil, err
+		}
+		if opt.ReadOnly {
+			db := &DB{bolt: ro, path: path, report: rep}
+			if err := db.checkSchema(); err != nil {
+				ro.Close()
+				return nil, err
+			}
+			return db, nil
+		}
+		if err := ro.Close(); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
+	bdb, err := boltOpen(path, &bolt.Options{Timeout: timeout, NoSync: opt.NoSync, ReadOnly: opt.ReadOnly})
 	if err != nil {
-		if errors.Is(err, bolt.ErrTimeout) {
-			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+		if errors.Is(err, ErrLocked) || errors.Is(err, ErrCorrupt) {
+			return nil, err
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	// bbolt's default 10 ms wait for more callers is most of a single
 	// message's latency; 2 ms still coalesces a burst into one fsync.
 	bdb.MaxBatchDelay = 2 * time.Millisecond
-	db := &DB{bolt: bdb, path: path}
+	db := &DB{bolt: bdb, path: path, report: rep}
 	if opt.ReadOnly {
 		if err := db.checkSchema(); err != nil {
 			bdb.Close()
@@ -102,6 +159,11 @@ func Open(path string, opt *Options) (*DB, error) {
 	}
 	return db, nil
 }
+
+// Verified is what Open's check of the file found: nil when Open created
+// the file. Report.Complete is false when only part of a big file was
+// checked in the time budget (CheckFile checks it all).
+func (db *DB) Verified() *Report { return db.report }
 
 func (db *DB) checkSchema() error {
 	return db.bolt.View(func(tx *bolt.Tx) error {
@@ -123,9 +185,16 @@ func schemaOK(v []byte) error {
 	return nil
 }
 
+func schemaOf(v []byte) uint64 {
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
 func (db *DB) init() error {
 	return db.bolt.Update(func(tx *bolt.Tx) error {
-		for _, b := range [][]byte{bucketMeta, bucketGroups, bucketEvents, bucketOutbox} {
+		for _, b := range [][]byte{bucketMeta, bucketGroups, bucketEvents, bucketOutbox, bucketInbox} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
@@ -134,8 +203,9 @@ func (db *DB) init() error {
 		if err := schemaOK(m.Get(keySchema)); err != nil {
 			return err
 		}
-		// Version 1 is the first layout: there is nothing to migrate yet,
-		// only the version to record.
+		if err := migrate(tx, schemaOf(m.Get(keySchema))); err != nil {
+			return err
+		}
 		return m.Put(keySchema, u64(SchemaVersion))
 	})
 }

@@ -1,10 +1,12 @@
 // Package console is the local simulated group: you type as a user, the bot
 // answers exactly as it would in a Feishu or DingTalk group, through the
-// same Handler and store. It doubles as the platform for end-to-end tests.
+// same inbox, store and send stage. It doubles as the platform for
+// end-to-end tests.
 package console
 
 import (
 	"bufio"
+	"collabbot/bot/chat"
 	"context"
 	"errors"
 	"fmt"
@@ -14,8 +16,6 @@ import (
 	"sync"
 	"time"
 	"unicode"
-
-	"collabbot/bot"
 )
 
 // ChatID is the console's one group.
@@ -68,6 +68,9 @@ type Options struct {
 	Admins []string
 	// Prompt shows "name> " before each line (off for scripted tests).
 	Prompt bool
+	// Settle runs after each line is accepted and waits until the bot has
+	// processed it and sent its answers, so a session reads in order.
+	Settle func(ctx context.Context)
 }
 
 // Adapter is the console platform.
@@ -79,15 +82,15 @@ type Adapter struct {
 	seq  int
 	// threads maps a task id to the message that created it in this session.
 	threads map[string]string
-	h       bot.Handler
+	in      chat.Intake
 	cancel  context.CancelFunc
 	done    chan struct{}
 	closed  bool
 }
 
 var (
-	_ bot.Adapter    = (*Adapter)(nil)
-	_ bot.CardSender = (*Adapter)(nil)
+	_ chat.Adapter = (*Adapter)(nil)
+	_ chat.Limited = (*Adapter)(nil)
 )
 
 // New makes a console; Start begins reading.
@@ -108,20 +111,22 @@ func (a *Adapter) SetOnClock(f func(ctx context.Context, now time.Time)) {
 	a.opt.OnClock = f
 }
 
-// Platform implements bot.Adapter.
-func (a *Adapter) Platform() string { return bot.PlatformConsole }
+// Platform implements chat.Adapter.
+func (a *Adapter) Platform() string { return chat.PlatformConsole }
 
-// SendsCards implements bot.CardSender: cards print with their buttons.
-func (a *Adapter) SendsCards() bool { return true }
+// Limits implements chat.Limited: a terminal takes what it is given.
+func (a *Adapter) Limits() chat.Limits {
+	return chat.Limits{PerSecond: 1000, ChatPerSecond: 1000, ChatBurst: 1000}
+}
 
 // Start reads lines until the input ends or Close.
-func (a *Adapter) Start(ctx context.Context, h bot.Handler) error {
+func (a *Adapter) Start(ctx context.Context, in chat.Intake) error {
 	if a.opt.In == nil || a.opt.Out == nil {
 		return errors.New("console: In and Out are required")
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	a.mu.Lock()
-	a.h, a.cancel = h, cancel
+	a.in, a.cancel = in, cancel
 	a.mu.Unlock()
 	a.printf("%s\n", banner)
 	go a.loop(ctx)
@@ -279,28 +284,29 @@ func (a *Adapter) send(ctx context.Context, text, replyTo string) {
 	a.seq++
 	id := fmt.Sprintf("c%d-%d", a.now().UnixNano(), a.seq)
 	user := a.user
-	h := a.h
+	in := a.in
 	a.mu.Unlock()
-	m := bot.Message{
-		Platform:      bot.PlatformConsole,
+	m := chat.Message{
+		Platform:      chat.PlatformConsole,
 		ChatID:        ChatID,
 		MessageID:     id,
-		Sender:        bot.User{ID: user, Name: user},
+		Sender:        chat.User{ID: user, Name: user},
 		SenderIsAdmin: a.isAdmin(user),
 		Text:          text,
 		Mentions:      Mentions(text, user),
 		ReplyTo:       replyTo,
 		Time:          a.now(),
 	}
-	for _, r := range h.HandleMessage(ctx, m) {
-		// A card about a task marks this message as the task's thread,
-		// which /reply needs to address it.
-		if r.Card != nil && len(r.Card.Buttons) > 0 {
-			a.mu.Lock()
-			a.threads[strconv.FormatInt(r.Card.Buttons[0].TaskID, 10)] = id
-			a.mu.Unlock()
-		}
-		a.print(r)
+	if err := in.Accept(ctx, m); err != nil {
+		a.printf("(not delivered: %v)\n", err)
+		return
+	}
+	a.settle(ctx)
+}
+
+func (a *Adapter) settle(ctx context.Context) {
+	if a.opt.Settle != nil {
+		a.opt.Settle(ctx)
 	}
 }
 
@@ -319,17 +325,15 @@ func (a *Adapter) click(ctx context.Context, arg string) {
 	a.mu.Lock()
 	a.seq++
 	ev := fmt.Sprintf("click-%d-%d", a.now().UnixNano(), a.seq)
-	h := a.h
+	in := a.in
 	a.mu.Unlock()
-	res := h.HandleAction(ctx, bot.Action{Platform: bot.PlatformConsole, ChatID: ChatID, EventID: ev,
-		User: bot.User{ID: user, Name: user}, UserIsAdmin: a.isAdmin(user), Action: f[1], TaskID: id, Time: a.now()})
+	res := in.HandleAction(ctx, chat.Action{Platform: chat.PlatformConsole, ChatID: ChatID, EventID: ev,
+		User: chat.User{ID: user, Name: user}, UserIsAdmin: a.isAdmin(user), Action: f[1], TaskID: id, Time: a.now()})
 	a.printf("(toast: %s)\n", res.Toast)
 	if res.Card != nil {
-		a.print(bot.Reply{Card: res.Card, Mentions: res.Mentions})
+		a.print(chat.Reply{Card: res.Card, Mentions: res.Mentions})
 	}
-	for _, r := range res.Followups {
-		a.print(r)
-	}
+	a.settle(ctx) // follow-ups come through Send
 }
 
 func (a *Adapter) clock(ctx context.Context, arg string) {
@@ -356,13 +360,20 @@ func (a *Adapter) clock(ctx context.Context, arg string) {
 	}
 }
 
-// Send implements bot.Sender: proactive messages print like replies.
-func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
+// Send implements chat.Sender: every message the bot posts prints here.
+func (a *Adapter) Send(ctx context.Context, r chat.Reply) error {
+	// A card about a task answering a message marks that message as the
+	// task's thread, which /reply needs to address it.
+	if r.Card != nil && len(r.Card.Buttons) > 0 && r.ReplyTo != "" {
+		a.mu.Lock()
+		a.threads[strconv.FormatInt(r.Card.Buttons[0].TaskID, 10)] = r.ReplyTo
+		a.mu.Unlock()
+	}
 	a.print(r)
 	return nil
 }
 
-func (a *Adapter) print(r bot.Reply) {
+func (a *Adapter) print(r chat.Reply) {
 	var sb strings.Builder
 	sb.WriteString("🤖 collabbot")
 	if r.Urgent {
@@ -372,17 +383,17 @@ func (a *Adapter) print(r bot.Reply) {
 	if r.Card != nil {
 		sb.WriteString(Render(r.Card, r.Mentions))
 	} else {
-		sb.WriteString(indent(bot.PlainText(r.Text, r.Mentions)))
+		sb.WriteString(indent(chat.PlainText(r.Text, r.Mentions)))
 	}
 	a.printf("%s\n", sb.String())
 }
 
 // Render draws a card as text: title, body and its buttons with the
 // /click command that presses each.
-func Render(c *bot.Card, mentions []bot.User) string {
+func Render(c *chat.Card, mentions []chat.User) string {
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "  ┌ %s\n", c.Title)
-	for _, l := range strings.Split(bot.PlainText(c.Body, mentions), "\n") {
+	for _, l := range strings.Split(chat.PlainText(c.Body, mentions), "\n") {
 		fmt.Fprintf(&sb, "  │ %s\n", l)
 	}
 	if len(c.Buttons) > 0 {
@@ -410,8 +421,8 @@ func (a *Adapter) printf(format string, args ...any) {
 // Mentions finds "@名字" in text, in order, without duplicates and without
 // the sender, the bot itself, or @all forms: the console's user ids are
 // names.
-func Mentions(text, sender string) []bot.User {
-	var out []bot.User
+func Mentions(text, sender string) []chat.User {
+	var out []chat.User
 	seen := map[string]bool{}
 	rs := []rune(text)
 	for i := 0; i < len(rs); i++ {
@@ -432,7 +443,7 @@ func Mentions(text, sender string) []bot.User {
 			continue
 		}
 		seen[name] = true
-		out = append(out, bot.User{ID: name, Name: name})
+		out = append(out, chat.User{ID: name, Name: name})
 	}
 	return out
 }

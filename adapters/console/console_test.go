@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"collabbot/bot"
 	"collabbot/bot/bottest"
+	"collabbot/bot/chat"
 )
 
 func TestMentions(t *testing.T) {
@@ -39,14 +39,11 @@ func TestMentions(t *testing.T) {
 // a thread reply and the clock hook.
 func TestSession(t *testing.T) {
 	clock := NewClock(func() time.Time { return time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC) })
-	b := bottest.New(t, bottest.Options{Now: clock.Now})
 	var out bytes.Buffer
 	var hooked time.Time
 	in := strings.NewReader("/as 李四\n@张三 【产品研发-需求确认-提供方案-2099-01-01】\n/as 张三\n/click #1 ack\n/reply #1 做完一半了 50%\n/clock 2026-09-30 17:00\n/clock\n/quit\n")
-	c := New(Options{In: in, Out: &out, Clock: clock, Location: time.UTC, OnClock: func(_ context.Context, now time.Time) { hooked = now }})
-	if err := c.Start(context.Background(), b); err != nil {
-		t.Fatal(err)
-	}
+	c := startConsole(t, Options{In: in, Out: &out, Clock: clock, Location: time.UTC, OnClock: func(_ context.Context, now time.Time) { hooked = now }},
+		bottest.Options{Now: clock.Now})
 	select {
 	case <-c.Done():
 	case <-time.After(10 * time.Second):
@@ -64,7 +61,7 @@ func TestSession(t *testing.T) {
 	if !hooked.Equal(time.Date(2026, 9, 30, 17, 0, 0, 0, time.UTC)) {
 		t.Errorf("OnClock got %v", hooked)
 	}
-	if err := c.Send(context.Background(), bot.Reply{Text: "hi " + bot.MentionToken(bot.User{ID: "x", Name: "X"}), Mentions: []bot.User{{ID: "x", Name: "X"}}}); err != nil || !strings.Contains(out.String(), "hi @X") {
+	if err := c.Send(context.Background(), chat.Reply{Text: "hi " + chat.MentionToken(chat.User{ID: "x", Name: "X"}), Mentions: []chat.User{{ID: "x", Name: "X"}}}); err != nil || !strings.Contains(out.String(), "hi @X") {
 		t.Errorf("proactive Send: %v", err)
 	}
 }
@@ -83,13 +80,9 @@ func TestCloseBeforeStart(t *testing.T) {
 // With console.admins set, only those users may change group settings;
 // the console reports it as the platform would.
 func TestConfiguredAdmins(t *testing.T) {
-	b := bottest.New(t)
 	var out bytes.Buffer
 	in := strings.NewReader("/as 李四\n/config lead @王五\n/as 群主\n/config lead @王五\n/quit\n")
-	c := New(Options{In: in, Out: &out, Admins: []string{"群主"}})
-	if err := c.Start(context.Background(), b); err != nil {
-		t.Fatal(err)
-	}
+	c := startConsole(t, Options{In: in, Out: &out, Admins: []string{"群主"}}, bottest.Options{})
 	<-c.Done()
 	c.Close()
 	s := out.String()
@@ -98,4 +91,21 @@ func TestConfiguredAdmins(t *testing.T) {
 	if refused < 0 || saved < refused || !strings.Contains(s[saved:], "组长：王五") {
 		t.Errorf("want 李四 refused, then 群主 saved with lead 王五:\n%s", s)
 	}
+}
+
+// startConsole runs a console on a real bot pipeline, settling after each
+// line as `collabbot console` does.
+func startConsole(t *testing.T, o Options, bo bottest.Options) *Adapter {
+	t.Helper()
+	p := bottest.Start(t, bo)
+	o.Settle = func(ctx context.Context) {
+		p.Bot.Drain(ctx)
+		p.Stage.Flush(ctx)
+	}
+	c := New(o)
+	p.Stage.AddSender(chat.PlatformConsole, c)
+	if err := c.Start(context.Background(), p.Bot); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"collabbot/adapters/platform"
+	"collabbot/bot/chat"
 
 	"github.com/cenkalti/backoff/v5"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/card"
@@ -15,45 +18,41 @@ import (
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/client"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/payload"
 	"github.com/prometheus/client_golang/prometheus"
-	"golang.org/x/time/rate"
-
-	"collabbot/bot"
 )
 
 // Adapter connects one DingTalk app (robot) to the bot.
 type Adapter struct {
 	cfg    Config
 	log    *slog.Logger
-	red    *redactor
+	red    *platform.Redactor
 	api    *apiClient
 	admins map[string]bool
 
 	dropped prometheus.Counter
 
-	// Caches fed by incoming messages.
-	seen    *ttlCache[struct{}] // msgId → seen
-	hooks   *ttlCache[hook]     // chat → latest valid sessionWebhook
-	directs *ttlCache[string]   // 1:1 chat → the user's staff id
-	nicks   *ttlCache[string]   // staff id → nick
-	isAdmin *ttlCache[bool]     // chat/staff id → isAdmin as last reported
-	cards   *ttlCache[string]   // outTrackId → chat
-	pace    *ttlCache[*rate.Limiter]
-	paceMu  sync.Mutex
+	// Caches fed by incoming messages and sends.
+	hooks       *platform.TTLCache[hook]     // chat → latest valid sessionWebhook
+	directs     *platform.TTLCache[string]   // 1:1 chat → the user's staff id
+	nicks       *platform.TTLCache[string]   // staff id → nick
+	isAdmin     *platform.TTLCache[bool]     // chat/staff id → isAdmin as last reported
+	cards       *platform.TTLCache[string]   // outTrackId → chat
+	undelivered *platform.TTLCache[struct{}] // outTrackIds refused or not delivered: resends skip cards
+	// cardPausedUntil (unix ns) skips the card route after DingTalk said
+	// the template, a permission or the quota is missing.
+	cardPausedUntil atomic.Int64
 
 	mu      sync.Mutex // guards the fields below and inflight.Add
 	started bool
 	closed  bool
-	handler bot.Handler
+	in      chat.Intake
 	stream  *client.StreamClient
-	queues  []chan job
 
 	inflight  sync.WaitGroup // Send calls and SDK callbacks under way
-	workers   sync.WaitGroup
 	superDone chan struct{}
 
 	rootCtx    context.Context // cancelled first by Close: stops the supervisor
 	rootCancel context.CancelFunc
-	workCtx    context.Context // cancelled last by Close: aborts sends
+	workCtx    context.Context // cancelled last by Close: aborts commits and sends
 	workCancel context.CancelFunc
 	closeOnce  sync.Once
 }
@@ -63,14 +62,15 @@ type hook struct {
 	exp time.Time
 }
 
-type job struct {
-	chat string
-	run  func(ctx context.Context)
-}
-
 var (
-	_ bot.Adapter    = (*Adapter)(nil)
-	_ bot.CardSender = (*Adapter)(nil)
+	_ chat.Adapter      = (*Adapter)(nil)
+	_ chat.Sender       = (*Adapter)(nil)
+	_ chat.Router       = (*Adapter)(nil)
+	_ chat.Limited      = (*Adapter)(nil)
+	_ chat.AdminChecker = (*Adapter)(nil)
+	_ chat.NameResolver = (*Adapter)(nil)
+
+	_ platform.Config = (*Config)(nil)
 )
 
 var errClosed = errors.New("dingtalk adapter closed")
@@ -85,30 +85,25 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 	if log == nil {
 		log = slog.Default()
 	}
-	red := &redactor{}
-	red.add(cfg.ClientSecret)
+	red := newRedactor(cfg.ClientSecret)
 	a := &Adapter{
-		cfg:     cfg,
-		log:     log,
-		red:     red,
-		api:     newAPIClient(cfg, red, log, reg),
-		admins:  map[string]bool{},
-		seen:    newTTLCache[struct{}](cfg.DedupeRetention, 100000),
-		hooks:   newTTLCache[hook](3*time.Hour, 10000),
-		directs: newTTLCache[string](30*24*time.Hour, 10000),
-		nicks:   newTTLCache[string](7*24*time.Hour, 50000),
-		isAdmin: newTTLCache[bool](7*24*time.Hour, 50000),
-		cards:   newTTLCache[string](30*24*time.Hour, 50000),
-		pace:    newTTLCache[*rate.Limiter](time.Hour, 10000),
-		dropped: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "collabbot_dingtalk_dropped_messages_total",
-			Help: "Incoming DingTalk messages dropped because the work queue was full or the adapter closing.",
-		}),
+		cfg:         cfg,
+		log:         log,
+		red:         red,
+		api:         newAPIClient(cfg, red, log, reg),
+		admins:      map[string]bool{},
+		hooks:       platform.NewTTLCache[hook](3*time.Hour, 10000),
+		directs:     platform.NewTTLCache[string](30*24*time.Hour, 10000),
+		nicks:       platform.NewTTLCache[string](7*24*time.Hour, 50000),
+		isAdmin:     platform.NewTTLCache[bool](7*24*time.Hour, 50000),
+		cards:       platform.NewTTLCache[string](30*24*time.Hour, 50000),
+		undelivered: platform.NewTTLCache[struct{}](7*24*time.Hour, 10000),
 	}
-	if reg != nil {
-		_ = reg.Register(a.dropped)
-	}
-	for _, id := range cfg.Admins {
+	a.dropped = registerOrReuse(reg, prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "collabbot_dingtalk_dropped_messages_total",
+		Help: "Incoming DingTalk messages answered with an error instead of an ack: the bot could not commit them in time, or the adapter was closing.",
+	}), log)
+	for _, id := range cfg.AdminIDs {
 		a.admins[id] = true
 	}
 	a.rootCtx, a.rootCancel = context.WithCancel(context.Background())
@@ -116,20 +111,34 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 	return a, nil
 }
 
-// Platform implements bot.Adapter.
-func (a *Adapter) Platform() string { return bot.PlatformDingTalk }
+// Platform implements chat.Adapter.
+func (a *Adapter) Platform() string { return chat.PlatformDingTalk }
 
-// SendsCards implements bot.CardSender.
-func (a *Adapter) SendsCards() bool { return true }
+// IsGroupAdmin implements chat.AdminChecker from what DingTalk last said in
+// the user's messages in that chat (isAdmin); unknown users are not admins.
+func (a *Adapter) IsGroupAdmin(_ context.Context, chatID, userID string) (bool, error) {
+	if a.admins[userID] {
+		return true, nil
+	}
+	v, _ := a.isAdmin.Get(chatID + "/" + userID)
+	return v, nil
+}
+
+// UserName implements chat.NameResolver from the nicks of earlier messages;
+// "" when the user never wrote to the robot.
+func (a *Adapter) UserName(_ context.Context, userID string) string {
+	n, _ := a.nicks.Get(userID)
+	return n
+}
 
 type frameIDKey struct{}
 
 // Start registers the robot and card callbacks, opens the stream and starts
-// the workers and the stream supervisor. It returns once the first
-// connection is up, or with the error that prevented it.
-func (a *Adapter) Start(ctx context.Context, h bot.Handler) error {
-	if h == nil {
-		return errors.New("dingtalk: nil handler")
+// the stream supervisor. It returns once the first connection is up, or with
+// the error that prevented it.
+func (a *Adapter) Start(ctx context.Context, in chat.Intake) error {
+	if in == nil {
+		return errors.New("dingtalk: nil intake")
 	}
 	a.mu.Lock()
 	if a.closed {
@@ -141,11 +150,11 @@ func (a *Adapter) Start(ctx context.Context, h bot.Handler) error {
 		return errors.New("dingtalk: already started")
 	}
 	a.started = true
-	a.handler = h
+	a.in = in
 	currentSDKSink.Store(&sdkSink{log: a.log, red: a.red})
 
 	cli := client.NewStreamClient(
-		client.WithAppCredential(client.NewAppCredentialConfig(a.cfg.ClientID, a.cfg.ClientSecret)),
+		client.WithAppCredential(client.NewAppCredentialConfig(a.cfg.ClientID, a.cfg.ClientSecret.Reveal())),
 		client.WithOpenApiHost(a.cfg.BaseURL),
 		// We supervise the connection ourselves (see supervise), so that
 		// Close can stop reconnecting for certain.
@@ -156,21 +165,13 @@ func (a *Adapter) Start(ctx context.Context, h bot.Handler) error {
 	cli.RegisterCallbackRouter(payload.BotMessageCallbackTopic, withFrameID(botFrames.OnEventReceived))
 	cli.RegisterCallbackRouter(payload.CardInstanceCallbackTopic, withFrameID(cardFrames.OnEventReceived))
 	a.stream = cli
-
-	a.queues = make([]chan job, a.cfg.Workers)
-	for i := range a.queues {
-		q := make(chan job, a.cfg.QueueSize)
-		a.queues[i] = q
-		a.workers.Add(1)
-		go a.work(q)
-	}
 	a.superDone = make(chan struct{})
 	a.mu.Unlock()
 
 	err := a.connect(ctx)
 	if err != nil {
 		close(a.superDone)
-		return fmt.Errorf("dingtalk: stream connect: %w", a.red.err(err))
+		return fmt.Errorf("dingtalk: stream connect: %w", a.red.Err(err))
 	}
 	go a.supervise()
 	a.log.Info("dingtalk stream connected")
@@ -224,7 +225,7 @@ func (a *Adapter) supervise() {
 				return
 			}
 			wait = bo.NextBackOff()
-			a.log.Warn("dingtalk stream reconnect failed", "err", a.red.clean(err.Error()), "retry_in", wait)
+			a.log.Warn("dingtalk stream reconnect failed", "err", a.red.Clean(err.Error()), "retry_in", wait)
 		} else {
 			bo.Reset()
 			wait = a.cfg.CheckInterval
@@ -246,56 +247,11 @@ func (a *Adapter) acquire() bool {
 
 func (a *Adapter) release() { a.inflight.Done() }
 
-// enqueue hands a job to the worker owning its chat, so that one chat's
-// messages are handled in order. It gives up when the queue stays full.
-func (a *Adapter) enqueue(j job) bool {
-	a.mu.Lock()
-	queues := a.queues
-	closed := a.closed
-	a.mu.Unlock()
-	if closed || len(queues) == 0 {
-		a.dropped.Inc()
-		return false
-	}
-	hs := fnv.New32a()
-	_, _ = hs.Write([]byte(j.chat))
-	q := queues[hs.Sum32()%uint32(len(queues))]
-	t := time.NewTimer(2 * time.Second)
-	defer t.Stop()
-	select {
-	case q <- j:
-		return true
-	case <-t.C:
-	case <-a.rootCtx.Done():
-	}
-	a.dropped.Inc()
-	a.log.Error("dingtalk: work queue full, message dropped", "chat", j.chat)
-	return false
-}
-
-func (a *Adapter) work(q chan job) {
-	defer a.workers.Done()
-	for j := range q {
-		a.runJob(j)
-	}
-}
-
-func (a *Adapter) runJob(j job) {
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.Error("dingtalk: handler panic", "panic", fmt.Sprint(p), "chat", j.chat)
-		}
-	}()
-	j.run(a.workCtx)
-}
-
-// Close stops the stream and the supervisor, lets queued and in-flight work
-// finish (up to CloseGrace), then aborts what is left. Safe after a failed
-// or partial Start and more than once.
+// Close stops the stream and the supervisor, lets commits, clicks and sends
+// in flight finish (up to CloseGrace), then aborts what is left. Safe after
+// a failed or partial Start and more than once.
 func (a *Adapter) Close() error {
 	a.closeOnce.Do(func() {
-		// Callbacks enqueue while holding inflight, so wait for them before
-		// closing the queues.
 		a.mu.Lock()
 		a.closed = true
 		started := a.started
@@ -313,19 +269,13 @@ func (a *Adapter) Close() error {
 		done := make(chan struct{})
 		go func() {
 			a.inflight.Wait()
-			a.mu.Lock()
-			for _, q := range a.queues {
-				close(q)
-			}
-			a.mu.Unlock()
-			a.workers.Wait()
 			close(done)
 		}()
 		t := time.NewTimer(a.cfg.CloseGrace)
 		select {
 		case <-done:
 		case <-t.C:
-			a.log.Warn("dingtalk: close grace elapsed, aborting pending sends")
+			a.log.Warn("dingtalk: close grace elapsed, aborting work in flight")
 			a.workCancel()
 			<-done
 		}

@@ -5,79 +5,154 @@ package dingtalk
 
 import (
 	"errors"
+	"net/url"
 	"strings"
 	"time"
+
+	"collabbot/adapters/platform"
+	"collabbot/bot/chat"
 )
 
-// Config configures the adapter. Only ClientID and ClientSecret are required.
+func init() {
+	platform.Register(platform.Platform{
+		Name:      chat.PlatformDingTalk,
+		NewConfig: func() platform.Config { return NewConfig() },
+	})
+}
+
+// Config is the "dingtalk" section of the config file. Only client_id and
+// client_secret are required; the fields tagged yaml:"-" are tuning knobs
+// for tests, with the defaults in brackets.
 type Config struct {
-	ClientID     string // the internal app's AppKey / Client ID
-	ClientSecret string // the app's AppSecret / Client Secret; never logged
+	Enable       bool            `yaml:"enabled"`
+	ClientID     string          `yaml:"client_id"`     // the internal app's AppKey / Client ID
+	ClientSecret platform.Secret `yaml:"client_secret"` // the app's AppSecret / Client Secret
 	// RobotCode is the robot's code; it defaults to ClientID, which is what
 	// DingTalk assigns to the robot of an internal app.
-	RobotCode string
+	RobotCode string `yaml:"robot_code"`
 	// BaseURL is the OpenAPI host, used for the stream registration and every
-	// OpenAPI call. Default https://api.dingtalk.com.
-	BaseURL string
-	// CardTemplateID is the interactive card template (see
-	// the README's DingTalk section). Without it, proactive @-mentions fall back to a
-	// cached sessionWebhook and then to plain names, and cards lose buttons.
-	CardTemplateID string
-	// Admins are staff ids that count as group admins everywhere.
-	Admins []string
+	// OpenAPI call [https://api.dingtalk.com].
+	BaseURL string `yaml:"base_url"`
+	// CardTemplateID is the interactive card template (see the README's
+	// DingTalk section). Proactive messages go as cards when it is set: the
+	// only route that can @-mention and that has an idempotency key.
+	CardTemplateID string `yaml:"card_template_id"`
+	// AdminIDs are staff ids that count as group admins everywhere.
+	AdminIDs []string `yaml:"admins"`
 
-	// Optional tuning; zero values take the defaults in brackets.
-	Workers         int           // message workers [8]
-	QueueSize       int           // queued incoming messages per worker [256]
-	GroupRate       float64       // sends per second per chat [1]
-	GroupBurst      int           // burst per chat [3]
-	APIRate         float64       // OpenAPI calls per second per API [15]
-	HTTPTimeout     time.Duration // one OpenAPI or webhook request [10s]
-	MaxAttempts     int           // tries per OpenAPI/webhook call [4]
-	RetryBase       time.Duration // first retry pause [500ms]
-	ReconnectMin    time.Duration // first stream restart pause [1s]
-	ReconnectMax    time.Duration // longest stream restart pause [60s]
-	CheckInterval   time.Duration // how often the supervisor checks the stream [1s]
-	ActionTimeout   time.Duration // budget for HandleAction inside the ack [2500ms]
-	CloseGrace      time.Duration // how long Close lets queued work finish [10s]
-	WebhookMargin   time.Duration // a sessionWebhook this close to expiry counts as expired [1m]
-	TokenMargin     time.Duration // refresh the access token this long before expiry [5m]
-	DedupeRetention time.Duration // how long a msgId is remembered [30m]
+	GroupRate     float64       `yaml:"-"` // sends per second per chat, kept by the send stage [1]
+	GroupBurst    int           `yaml:"-"` // burst per chat [3]
+	HTTPTimeout   time.Duration `yaml:"-"` // one OpenAPI or webhook request [10s]
+	ReconnectMin  time.Duration `yaml:"-"` // first stream restart pause [1s]
+	ReconnectMax  time.Duration `yaml:"-"` // longest stream restart pause [60s]
+	CheckInterval time.Duration `yaml:"-"` // how often the supervisor checks the stream [1s]
+	// AcceptTimeout bounds the bot's commit of an incoming message, which
+	// happens before the frame is acknowledged [2s].
+	AcceptTimeout time.Duration `yaml:"-"`
+	// ActionAnswer is how long a card click waits for the bot before the ack
+	// goes out without a card update (DingTalk allows 2 s); a later result
+	// is posted as a card update [1500ms].
+	ActionAnswer time.Duration `yaml:"-"`
+	// ActionTimeout bounds the bot's handling of a card click [10s].
+	ActionTimeout time.Duration `yaml:"-"`
+	CloseGrace    time.Duration `yaml:"-"` // how long Close lets work in flight finish [10s]
+	WebhookMargin time.Duration `yaml:"-"` // a sessionWebhook this close to expiry counts as expired [1m]
+	TokenMargin   time.Duration `yaml:"-"` // refresh the access token this long before expiry [5m]
+	// CardPause is how long the card route is skipped after DingTalk said
+	// the template or the permission is missing [10m].
+	CardPause time.Duration `yaml:"-"`
 }
 
 const defaultBaseURL = "https://api.dingtalk.com"
 
+// NewConfig returns a section with its defaults, ready for the decoder.
+func NewConfig() *Config { return &Config{BaseURL: defaultBaseURL} }
+
+// Enabled implements platform.Config.
+func (c *Config) Enabled() bool { return c.Enable }
+
+// Admins implements platform.Config.
+func (c *Config) Admins() []string { return c.AdminIDs }
+
+func key(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	return prefix + "." + k
+}
+
+// Validate implements platform.Config: problems only matter when the
+// platform is enabled.
+func (c *Config) Validate(prefix string) []string {
+	if !c.Enable {
+		return nil
+	}
+	var out []string
+	enabled := key(prefix, "enabled")
+	if strings.TrimSpace(c.ClientID) == "" {
+		out = append(out, key(prefix, "client_id")+": required when "+enabled+" is true")
+	}
+	if c.ClientSecret == "" {
+		out = append(out, key(prefix, "client_secret")+": required when "+enabled+" is true (use ${DINGTALK_CLIENT_SECRET})")
+	}
+	if c.BaseURL != "" && !httpURL(c.BaseURL) {
+		out = append(out, key(prefix, "base_url")+": "+quote(c.BaseURL)+" must be an http(s) URL")
+	}
+	return out
+}
+
+// Warnings implements platform.Config.
+func (c *Config) Warnings(prefix string) []string {
+	if !c.Enable {
+		return nil
+	}
+	var out []string
+	if strings.TrimSpace(c.CardTemplateID) == "" {
+		out = append(out, key(prefix, "card_template_id")+": empty: proactive messages cannot @-mention anyone and use robot/groupMessages/send, which has no idempotency key (scheduled messages are then at-most-once)")
+	}
+	return out
+}
+
+// Build implements platform.Config.
+func (c *Config) Build(env platform.Env) (chat.Adapter, error) {
+	return New(*c, env.Log, env.Metrics)
+}
+
+func httpURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
+}
+
+func quote(s string) string { return `"` + s + `"` }
+
+// withDefaults checks c and fills in the defaults.
 func (c Config) withDefaults() (Config, error) {
-	if c.ClientID == "" || c.ClientSecret == "" {
-		return c, errors.New("dingtalk: client_id and client_secret are required")
+	c.Enable = true
+	if c.BaseURL == "" {
+		c.BaseURL = defaultBaseURL
+	}
+	if errs := c.Validate("dingtalk"); len(errs) > 0 {
+		return c, errors.New(strings.Join(errs, "; "))
 	}
 	if c.RobotCode == "" {
 		c.RobotCode = c.ClientID
 	}
-	if c.BaseURL == "" {
-		c.BaseURL = defaultBaseURL
-	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	setInt(&c.Workers, 8)
-	setInt(&c.QueueSize, 256)
-	setInt(&c.GroupBurst, 3)
-	setInt(&c.MaxAttempts, 4)
 	if c.GroupRate <= 0 {
 		c.GroupRate = 1
 	}
-	if c.APIRate <= 0 {
-		c.APIRate = 15
-	}
+	setInt(&c.GroupBurst, 3)
 	setDur(&c.HTTPTimeout, 10*time.Second)
-	setDur(&c.RetryBase, 500*time.Millisecond)
 	setDur(&c.ReconnectMin, time.Second)
 	setDur(&c.ReconnectMax, time.Minute)
 	setDur(&c.CheckInterval, time.Second)
-	setDur(&c.ActionTimeout, 2500*time.Millisecond)
+	setDur(&c.AcceptTimeout, 2*time.Second)
+	setDur(&c.ActionAnswer, 1500*time.Millisecond)
+	setDur(&c.ActionTimeout, 10*time.Second)
 	setDur(&c.CloseGrace, 10*time.Second)
 	setDur(&c.WebhookMargin, time.Minute)
 	setDur(&c.TokenMargin, 5*time.Minute)
-	setDur(&c.DedupeRetention, 30*time.Minute)
+	setDur(&c.CardPause, 10*time.Minute)
 	return c, nil
 }
 

@@ -3,15 +3,18 @@ package dingtalk
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
+	"collabbot/bot/chat"
+
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/card"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/chatbot"
-
-	"collabbot/bot"
 )
 
 // DingTalk conversation types.
@@ -20,26 +23,47 @@ const (
 	convGroup  = "2"
 )
 
-// onBotMessage is the SDK callback for robot messages. It must return fast:
-// the SDK drops frames without an ack beyond 100 handlers in flight and
-// DingTalk does not redeliver robot messages. So it only records what later
-// sends need, dedupes, and queues the message for a worker.
-func (a *Adapter) onBotMessage(_ context.Context, d *chatbot.BotCallbackDataModel) ([]byte, error) {
+// errNotCommitted is what the error ack says (its text reaches DingTalk,
+// so it carries no detail).
+var errNotCommitted = errors.New("message not committed")
+
+// onBotMessage is the SDK callback for robot messages. The message is
+// committed to the bot's inbox (Accept) before the SDK acknowledges the
+// frame; the commit is bounded well inside the stream's answer time. When
+// it fails, the callback returns an error and the SDK answers the frame
+// with code 500 instead of a success ack.
+func (a *Adapter) onBotMessage(ctx context.Context, d *chatbot.BotCallbackDataModel) (_ []byte, err error) {
 	if !a.acquire() {
 		a.dropped.Inc()
-		return nil, nil
+		return nil, errClosed
 	}
 	defer a.release()
 	if d == nil || d.ConversationId == "" {
 		return nil, nil
 	}
 	a.remember(d)
-	if d.MsgId != "" && !a.seen.add(d.MsgId, struct{}{}) {
-		a.log.Debug("dingtalk: duplicate message ignored", "msg_id", d.MsgId)
-		return nil, nil
-	}
 	m := a.toMessage(d)
-	a.enqueue(job{chat: m.ChatID, run: func(ctx context.Context) { a.handleMessage(ctx, m) }})
+	if m.MessageID == "" {
+		// DingTalk always sends msgId; without it the frame id is the
+		// best key there is.
+		if id, _ := ctx.Value(frameIDKey{}).(string); id != "" {
+			m.MessageID = "frame:" + id
+		}
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			a.log.Error("dingtalk: intake panic", "panic", fmt.Sprint(p), "chat", m.ChatID, "msg_id", m.MessageID)
+			a.dropped.Inc()
+			err = errNotCommitted
+		}
+	}()
+	actx, cancel := context.WithTimeout(a.workCtx, a.cfg.AcceptTimeout)
+	defer cancel()
+	if err := a.in.Accept(actx, m); err != nil {
+		a.dropped.Inc()
+		a.log.Error("dingtalk: message not committed, answering the frame with an error", "chat", m.ChatID, "msg_id", m.MessageID, "err", a.red.Clean(err.Error()))
+		return nil, errNotCommitted
+	}
 	return nil, nil
 }
 
@@ -49,7 +73,7 @@ func (a *Adapter) remember(d *chatbot.BotCallbackDataModel) {
 	if d.SessionWebhook != "" && d.SessionWebhookExpiredTime > 0 {
 		exp := time.UnixMilli(d.SessionWebhookExpiredTime)
 		if time.Until(exp) > a.cfg.WebhookMargin {
-			a.hooks.update(d.ConversationId, func(old hook, found bool) hook {
+			a.hooks.Update(d.ConversationId, func(old hook, found bool) hook {
 				if found && old.exp.After(exp) {
 					return old
 				}
@@ -62,11 +86,11 @@ func (a *Adapter) remember(d *chatbot.BotCallbackDataModel) {
 		return
 	}
 	if d.SenderNick != "" {
-		a.nicks.put(sender, d.SenderNick)
+		a.nicks.Put(sender, d.SenderNick)
 	}
-	a.isAdmin.put(d.ConversationId+"/"+sender, d.IsAdmin)
+	a.isAdmin.Put(d.ConversationId+"/"+sender, d.IsAdmin)
 	if d.ConversationType == convDirect && d.SenderStaffId != "" {
-		a.directs.put(d.ConversationId, d.SenderStaffId)
+		a.directs.Put(d.ConversationId, d.SenderStaffId)
 	}
 }
 
@@ -77,7 +101,7 @@ func senderID(d *chatbot.BotCallbackDataModel) string {
 	return d.SenderId
 }
 
-func (a *Adapter) toMessage(d *chatbot.BotCallbackDataModel) bot.Message {
+func (a *Adapter) toMessage(d *chatbot.BotCallbackDataModel) chat.Message {
 	sender := senderID(d)
 	name := d.SenderNick
 	if name == "" {
@@ -87,11 +111,11 @@ func (a *Adapter) toMessage(d *chatbot.BotCallbackDataModel) bot.Message {
 	if d.CreateAt > 0 {
 		t = time.UnixMilli(d.CreateAt)
 	}
-	return bot.Message{
-		Platform:      bot.PlatformDingTalk,
+	return chat.Message{
+		Platform:      chat.PlatformDingTalk,
 		ChatID:        d.ConversationId,
 		MessageID:     d.MsgId,
-		Sender:        bot.User{ID: sender, Name: name},
+		Sender:        chat.User{ID: sender, Name: name},
 		SenderIsAdmin: d.IsAdmin || a.admins[sender],
 		Text:          strings.TrimSpace(d.Text.Content),
 		Mentions:      mentions(d),
@@ -103,8 +127,8 @@ func (a *Adapter) toMessage(d *chatbot.BotCallbackDataModel) bot.Message {
 // mentions maps atUsers (the robot excluded) to users. DingTalk gives only
 // ids; names come from the "@Name" words of the text, paired in order when
 // their count matches, else the id stands in for the name.
-func mentions(d *chatbot.BotCallbackDataModel) []bot.User {
-	var users []bot.User
+func mentions(d *chatbot.BotCallbackDataModel) []chat.User {
+	var users []chat.User
 	seen := map[string]bool{}
 	for _, u := range d.AtUsers {
 		if u.DingtalkId != "" && u.DingtalkId == d.ChatbotUserId {
@@ -118,7 +142,7 @@ func mentions(d *chatbot.BotCallbackDataModel) []bot.User {
 			continue
 		}
 		seen[id] = true
-		users = append(users, bot.User{ID: id, Name: id})
+		users = append(users, chat.User{ID: id, Name: id})
 	}
 	words := atWords(d.Text.Content)
 	if len(words) == len(users) {
@@ -158,69 +182,107 @@ func atWords(s string) []string {
 	return out
 }
 
-func (a *Adapter) handleMessage(ctx context.Context, m bot.Message) {
-	for _, r := range a.handler.HandleMessage(ctx, m) {
-		if r.ChatID == "" {
-			r.ChatID = m.ChatID
-		}
-		if err := a.send(ctx, r); err != nil {
-			a.log.Error("dingtalk: reply failed", "chat", r.ChatID, "msg_id", m.MessageID, "err", err)
-		}
-	}
-}
-
-// onCardCallback answers a card button click inside the ack: the handler's
-// result becomes the card's new data (and the toast the clicker's private
-// data); follow-ups are queued for sending.
+// onCardCallback answers a card button click inside the ack: the bot's
+// result becomes the card's new data and the toast the clicker's private
+// data. DingTalk waits 2 s for the answer; when the bot takes longer than
+// ActionAnswer, the ack goes out without an update and the card update the
+// bot finally returns is posted through the bot's outbox (Intake.Post).
 func (a *Adapter) onCardCallback(ctx context.Context, req *card.CardRequest) (*card.CardResponse, error) {
 	if !a.acquire() {
 		return &card.CardResponse{}, nil
 	}
-	defer a.release()
 	params := req.CardActionData.CardPrivateData.Params
 	action := paramString(params["action"])
 	if action == "" {
+		a.release()
 		return &card.CardResponse{}, nil
 	}
 	task, _ := strconv.ParseInt(paramString(params["task"]), 10, 64)
-	chat, ok := a.cards.get(req.OutTrackId)
+	chatID, ok := a.cards.Get(req.OutTrackId)
 	if !ok {
-		chat = req.SpaceId
+		chatID = req.SpaceId
 	}
 	eventID, _ := ctx.Value(frameIDKey{}).(string)
 	if eventID == "" {
 		eventID = req.OutTrackId + "/" + req.UserId + "/" + action
 	}
-	name, ok := a.nicks.get(req.UserId)
+	name, ok := a.nicks.Get(req.UserId)
 	if !ok {
 		name = req.UserId
 	}
-	wasAdmin, _ := a.isAdmin.get(chat + "/" + req.UserId)
-	act := bot.Action{
-		Platform:    bot.PlatformDingTalk,
-		ChatID:      chat,
+	wasAdmin, _ := a.isAdmin.Get(chatID + "/" + req.UserId)
+	act := chat.Action{
+		Platform:    chat.PlatformDingTalk,
+		ChatID:      chatID,
 		EventID:     eventID,
 		MessageID:   req.OutTrackId,
-		User:        bot.User{ID: req.UserId, Name: name},
+		User:        chat.User{ID: req.UserId, Name: name},
 		UserIsAdmin: wasAdmin || a.admins[req.UserId],
 		Action:      action,
 		TaskID:      task,
 		Time:        time.Now(),
 	}
-	hctx, cancel := context.WithTimeout(a.workCtx, a.cfg.ActionTimeout)
-	defer cancel()
-	res := a.handler.HandleAction(hctx, act)
-	for _, f := range res.Followups {
-		if f.ChatID == "" {
-			f.ChatID = chat
-		}
-		a.enqueue(job{chat: f.ChatID, run: func(ctx context.Context) {
-			if err := a.send(ctx, f); err != nil {
-				a.log.Error("dingtalk: follow-up failed", "chat", f.ChatID, "err", err)
-			}
-		}})
+
+	p := &pendingAction{done: make(chan chat.ActionResult, 1)}
+	go a.runAction(act, p) // releases the in-flight unit
+	t := time.NewTimer(a.cfg.ActionAnswer)
+	defer t.Stop()
+	select {
+	case res := <-p.done:
+		return cardResponse(res), nil
+	case <-t.C:
 	}
-	return cardResponse(res), nil
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case res := <-p.done:
+		return cardResponse(res), nil
+	default:
+		p.late = true
+		a.log.Warn("dingtalk: card click answered before the bot was done", "chat", chatID, "event", eventID)
+		return &card.CardResponse{}, nil
+	}
+}
+
+// pendingAction hands a click's result to the ack, or, once the ack has
+// gone out (late), to the bot's outbox.
+type pendingAction struct {
+	mu   sync.Mutex
+	late bool
+	done chan chat.ActionResult
+}
+
+func (a *Adapter) runAction(act chat.Action, p *pendingAction) {
+	defer a.release()
+	defer func() {
+		if r := recover(); r != nil {
+			a.log.Error("dingtalk: action handler panic", "panic", fmt.Sprint(r), "chat", act.ChatID)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(a.workCtx, a.cfg.ActionTimeout)
+	defer cancel()
+	res := a.in.HandleAction(ctx, act)
+	p.mu.Lock()
+	late := p.late
+	if !late {
+		p.done <- res
+	}
+	p.mu.Unlock()
+	if !late || res.Card == nil || act.MessageID == "" {
+		return
+	}
+	err := a.in.Post(ctx, chat.Reply{
+		Platform: chat.PlatformDingTalk,
+		ChatID:   act.ChatID,
+		Update:   act.MessageID,
+		Card:     res.Card,
+		Text:     res.Card.Body,
+		Mentions: res.Mentions,
+		Key:      "dingtalk:card-update:" + act.EventID,
+	})
+	if err != nil {
+		a.log.Error("dingtalk: late card update not recorded", "chat", act.ChatID, "err", err)
+	}
 }
 
 func paramString(v any) string {
@@ -238,7 +300,7 @@ func paramString(v any) string {
 // cardResponse renders an ActionResult for the ack: the new card face as
 // card data, the toast as the clicker's private data (the SDK's card
 // response has no toast of its own; the template shows "toast").
-func cardResponse(res bot.ActionResult) *card.CardResponse {
+func cardResponse(res chat.ActionResult) *card.CardResponse {
 	out := &card.CardResponse{CardUpdateOptions: &card.CardUpdateOptions{}}
 	if res.Card != nil {
 		out.CardData = &card.CardDataDto{CardParamMap: cardParams(res.Card, res.Mentions)}

@@ -5,22 +5,16 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
-	"strings"
-	"sync"
 	"sync/atomic"
+
+	"collabbot/adapters/platform"
 
 	sdklogger "github.com/open-dingtalk/dingtalk-stream-sdk-go/logger"
 )
 
-// redactor removes credentials from anything that may reach a log line or an
-// error string: the client secret, access tokens we were issued, and the
-// credential-shaped parts of URLs and JSON bodies (stream tickets, webhook
-// sessions).
-type redactor struct {
-	mu      sync.RWMutex
-	secrets []string
-}
-
+// credentialPatterns are the credential-shaped parts of URLs, SDK log lines
+// and JSON bodies (stream tickets, webhook sessions, tokens); the first
+// group is kept.
 var credentialPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)(ticket=)[^&\s"'\]]+`),
 	regexp.MustCompile(`(?i)(session=)[^&\s"'\]]+`),
@@ -29,53 +23,10 @@ var credentialPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`(?i)(x-acs-dingtalk-access-token:\s*)\S+`),
 }
 
-func (r *redactor) add(s string) {
-	if len(s) < 4 {
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, x := range r.secrets {
-		if x == s {
-			return
-		}
-	}
-	r.secrets = append(r.secrets, s)
-	// Keep the client secret (first) and the latest few tokens.
-	if len(r.secrets) > 8 {
-		r.secrets = append(r.secrets[:1], r.secrets[len(r.secrets)-7:]...)
-	}
-}
-
-func (r *redactor) clean(s string) string {
-	if r != nil {
-		r.mu.RLock()
-		for _, x := range r.secrets {
-			s = strings.ReplaceAll(s, x, "***")
-		}
-		r.mu.RUnlock()
-	}
-	for _, p := range credentialPatterns {
-		s = p.ReplaceAllString(s, "${1}***")
-	}
-	return s
-}
-
-// cleanErr is an error whose text went through the redactor; it keeps the
-// original for errors.Is/As.
-type cleanErr struct {
-	msg string
-	err error
-}
-
-func (e *cleanErr) Error() string { return e.msg }
-func (e *cleanErr) Unwrap() error { return e.err }
-
-func (r *redactor) err(err error) error {
-	if err == nil {
-		return nil
-	}
-	return &cleanErr{msg: r.clean(err.Error()), err: err}
+// newRedactor removes the client secret, access tokens added later, and
+// everything matching credentialPatterns.
+func newRedactor(secret platform.Secret) *platform.Redactor {
+	return platform.NewRedactor(credentialPatterns, secret.Reveal())
 }
 
 // The SDK logs through one process-wide logger; it dumps request bodies
@@ -84,7 +35,7 @@ func (r *redactor) err(err error) error {
 // at the running adapter's slog logger and redactor.
 type sdkSink struct {
 	log *slog.Logger
-	red *redactor
+	red *platform.Redactor
 }
 
 var currentSDKSink atomic.Pointer[sdkSink]
@@ -98,7 +49,7 @@ func (sdkLog) out(level slog.Level, format string, args []any) {
 	if s == nil {
 		return
 	}
-	s.log.Log(context.Background(), level, "dingtalk sdk: "+s.red.clean(fmt.Sprintf(format, args...)))
+	s.log.Log(context.Background(), level, "dingtalk sdk: "+s.red.Clean(fmt.Sprintf(format, args...)))
 }
 
 // Debugf is dropped: the SDK's debug lines are wire dumps carrying secrets.

@@ -1,22 +1,19 @@
 // Package lark is the Feishu/Lark adapter: it receives group messages and
 // card clicks over the SDK's long connection (or HTTP callbacks in webhook
-// mode), hands them to a bot.Handler through a bounded worker pool, and posts
-// replies through the im/v1 API with rate limiting, retries and idempotency.
+// mode), hands each message to the bot's chat.Intake before acknowledging
+// it, and posts replies through the im/v1 API, one attempt per Send.
 package lark
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"collabbot/bot"
 
 	"github.com/gorilla/websocket"
 	lark "github.com/larksuite/oapi-sdk-go/v3"
@@ -25,72 +22,70 @@ import (
 	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher"
 	larkws "github.com/larksuite/oapi-sdk-go/v3/ws"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"collabbot/adapters/platform"
+	"collabbot/bot/chat"
 )
 
 var errClosed = errors.New("lark: adapter closed")
 
 var (
-	_ bot.Adapter      = (*Adapter)(nil)
-	_ bot.AdminChecker = (*Adapter)(nil)
-	_ bot.CardSender   = (*Adapter)(nil)
+	_ chat.Adapter      = (*Adapter)(nil)
+	_ chat.AdminChecker = (*Adapter)(nil)
+	_ chat.NameResolver = (*Adapter)(nil)
+	_ chat.Router       = (*Adapter)(nil)
+	_ chat.Limited      = (*Adapter)(nil)
 )
 
-// Adapter connects one Feishu/Lark app. Create it with New.
+// Adapter connects one Feishu/Lark app. Create it with New (or
+// Config.Build).
 type Adapter struct {
 	cfg    Config
 	log    *slog.Logger
-	red    *redactor
+	red    *platform.Redactor
 	m      *metrics
 	api    *lark.Client
 	hc     *http.Client
 	disp   *dispatcher.EventDispatcher
 	admins map[string]bool
 
-	// Set by Start before any event can arrive; read-only afterwards.
-	handler bot.Handler
-	botID   string
+	// Set by Start before any event is handled.
+	in      atomic.Pointer[intakeRef]
+	botID   atomic.Pointer[string]
 	running atomic.Bool
 
-	runCtx    context.Context // cancelled when Close gives up draining
+	runCtx    context.Context // cancelled when Close gives up waiting
 	cancelRun context.CancelFunc
 
-	mu       sync.Mutex // guards started, closed, ws
+	mu       sync.Mutex // guards started, closed, ws*, tasksClosed
 	started  bool
 	closed   bool
 	ws       *larkws.Client
 	wsDone   chan struct{}
 	wsCancel context.CancelFunc
 
-	intake       sync.RWMutex // guards intakeClosed and sends on shards
-	intakeClosed bool
-	shards       []chan job
-	workers      sync.WaitGroup // worker goroutines
-	tasks        sync.WaitGroup // other goroutines (card answers, followups)
+	tasksClosed bool
+	tasks       sync.WaitGroup // late card answers
 
 	closeOnce sync.Once
 	closeErr  error
 
-	seen     *seenSet     // message_id / event_id dedupe
-	nonces   *seenSet     // webhook nonces
-	limits   *sendLimits  // rate limiters
-	chats    *adminCache  // chat owner/managers
-	names    *nameCache   // open_id → display name
-	uuidSalt atomic.Int64 // for sends without a Key
-	inflight atomic.Int64 // queued or running messages
+	nonces   *platform.TTLCache[struct{}]        // webhook nonces
+	chats    *platform.TTLCache[map[string]bool] // chat owner/managers
+	names    *platform.TTLCache[string]          // open_id → display name
+	misses   *platform.TTLCache[struct{}]        // open_ids without a name
+	uuidSalt atomic.Int64                        // for sends without a Key
 }
 
-// job is one unit of work for a worker.
-type job struct {
-	msg bot.Message
-}
+type intakeRef struct{ chat.Intake }
 
 // New builds an adapter; it does not connect. reg is the registry for the
-// adapter's metrics (nil: not registered).
+// adapter's metrics (nil: not registered). cfg.Enable is not looked at.
 func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, error) {
-	cfg, err := cfg.withDefaults()
-	if err != nil {
-		return nil, err
+	if ps := cfg.problems(chat.PlatformLark); len(ps) > 0 {
+		return nil, errors.New(ps[0])
 	}
+	cfg = cfg.withDefaults()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -105,13 +100,12 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 		red:    red,
 		m:      m,
 		admins: map[string]bool{},
-		seen:   newSeenSet(10*time.Minute, 20000),
-		nonces: newSeenSet(2*cfg.ReplayWindow, 100000),
-		limits: newSendLimits(cfg),
-		chats:  newAdminCache(cfg.AdminCacheTTL),
-		names:  newNameCache(),
+		nonces: platform.NewTTLCache[struct{}](2*cfg.ReplayWindow, 100000),
+		chats:  platform.NewTTLCache[map[string]bool](cfg.AdminCacheTTL, 10000),
+		names:  platform.NewTTLCache[string](24*time.Hour, 50000),
+		misses: platform.NewTTLCache[struct{}](10*time.Minute, 10000),
 	}
-	for _, id := range cfg.Admins {
+	for _, id := range cfg.AdminIDs {
 		a.admins[id] = true
 	}
 	a.runCtx, a.cancelRun = context.WithCancel(context.Background())
@@ -127,7 +121,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 		},
 	}
 	sdkLog := sdkLogger{log: log, r: red}
-	a.api = lark.NewClient(cfg.AppID, cfg.AppSecret,
+	a.api = lark.NewClient(cfg.AppID, cfg.AppSecret.Reveal(),
 		lark.WithOpenBaseUrl(cfg.BaseURL),
 		lark.WithHttpClient(a.hc),
 		lark.WithReqTimeout(cfg.HTTPTimeout),
@@ -135,7 +129,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 		lark.WithLogLevel(larkcore.LogLevelInfo),
 		lark.WithTokenCache(sharedTokenCache),
 	)
-	a.disp = dispatcher.NewEventDispatcher(cfg.VerificationToken, cfg.EncryptKey)
+	a.disp = dispatcher.NewEventDispatcher(cfg.VerificationToken.Reveal(), cfg.EncryptKey.Reveal())
 	a.disp.InitConfig(larkevent.WithLogger(sdkLog))
 	a.disp.OnP2MessageReceiveV1(a.onMessage).OnP2CardActionTrigger(a.onCardAction)
 	// Events an app commonly has subscribed besides ours: acknowledge them,
@@ -163,23 +157,39 @@ var ignoredEvents = []string{
 	"application.bot.menu_v6",
 }
 
-// Platform returns bot.PlatformLark.
-func (a *Adapter) Platform() string { return bot.PlatformLark }
+// Platform returns chat.PlatformLark.
+func (a *Adapter) Platform() string { return chat.PlatformLark }
 
-// SendsCards reports that Reply.Card is rendered as an interactive card.
-func (a *Adapter) SendsCards() bool { return true }
-
-// Start fetches the bot's identity, starts the workers and, in ws mode,
-// opens the long connection; it returns once the first connection is up.
-// ctx bounds only the start itself: the adapter then runs until Close.
-func (a *Adapter) Start(ctx context.Context, h bot.Handler) error {
-	if h == nil {
-		return errors.New("lark: nil handler")
+// intake is the bot's Intake, nil before Start.
+func (a *Adapter) intake() chat.Intake {
+	if r := a.in.Load(); r != nil {
+		return r.Intake
 	}
+	return nil
+}
+
+func (a *Adapter) botOpenID() string {
+	if p := a.botID.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// Start fetches the bot's identity and, in ws mode, opens the long
+// connection; it returns once the first connection is up. ctx bounds only
+// the start itself: the adapter then runs until Close.
+func (a *Adapter) Start(ctx context.Context, in chat.Intake) error {
 	a.mu.Lock()
-	if a.started {
+	switch {
+	case a.closed:
+		a.mu.Unlock()
+		return errClosed
+	case a.started:
 		a.mu.Unlock()
 		return errors.New("lark: already started")
+	case in == nil:
+		a.mu.Unlock()
+		return errors.New("lark: nil intake")
 	}
 	a.started = true
 	a.mu.Unlock()
@@ -193,9 +203,8 @@ func (a *Adapter) Start(ctx context.Context, h bot.Handler) error {
 		a.mu.Unlock()
 		return errClosed
 	}
-	a.handler = h
-	a.botID = info.OpenID
-	a.startWorkers()
+	a.in.Store(&intakeRef{in})
+	a.botID.Store(&info.OpenID)
 	a.running.Store(true)
 	a.mu.Unlock()
 	a.log.Info("lark adapter started", "mode", a.cfg.Mode, "bot", info.AppName, "bot_open_id", info.OpenID)
@@ -210,7 +219,7 @@ func (a *Adapter) startWS(ctx context.Context) error {
 	var readyOnce sync.Once
 	dialer := *websocket.DefaultDialer
 	dialer.HandshakeTimeout = a.cfg.HTTPTimeout
-	cli := larkws.NewClient(a.cfg.AppID, a.cfg.AppSecret,
+	cli := larkws.NewClient(a.cfg.AppID, a.cfg.AppSecret.Reveal(),
 		larkws.WithEventHandler(a.disp),
 		larkws.WithDomain(a.cfg.BaseURL),
 		larkws.WithHttpClient(a.hc),
@@ -224,7 +233,7 @@ func (a *Adapter) startWS(ctx context.Context) error {
 			a.log.Info("lark long connection re-established")
 		}),
 		larkws.WithOnError(func(err error) {
-			a.log.Warn("lark long connection error", "err", a.red.clean(err.Error()))
+			a.log.Warn("lark long connection error", "err", a.red.Clean(err.Error()))
 		}),
 	)
 	done := make(chan struct{})
@@ -242,7 +251,7 @@ func (a *Adapter) startWS(ctx context.Context) error {
 		defer close(done)
 		runErr = cli.Start(wsCtx)
 		if runErr != nil && wsCtx.Err() == nil {
-			a.log.Error("lark long connection stopped", "err", a.red.clean(runErr.Error()))
+			a.log.Error("lark long connection stopped", "err", a.red.Clean(runErr.Error()))
 		}
 	}()
 	timer := time.NewTimer(a.cfg.StartTimeout)
@@ -254,7 +263,7 @@ func (a *Adapter) startWS(ctx context.Context) error {
 		if runErr == nil {
 			runErr = errors.New("stopped")
 		}
-		return fmt.Errorf("lark: long connection: %w", a.red.err(runErr))
+		return fmt.Errorf("lark: long connection: %w", a.red.Err(runErr))
 	case <-ctx.Done():
 		return fmt.Errorf("lark: long connection not up: %w", ctx.Err())
 	case <-timer.C:
@@ -262,32 +271,17 @@ func (a *Adapter) startWS(ctx context.Context) error {
 	}
 }
 
-func (a *Adapter) startWorkers() {
-	a.intake.Lock()
-	defer a.intake.Unlock()
-	a.shards = make([]chan job, a.cfg.Workers)
-	for i := range a.shards {
-		ch := make(chan job, a.cfg.QueueSize)
-		a.shards[i] = ch
-		a.workers.Add(1)
-		go func() {
-			defer a.workers.Done()
-			for j := range ch {
-				a.process(j)
-			}
-		}()
-	}
-}
-
-// Close stops the long connection, lets queued and running work finish
-// (cancelling it after DrainTimeout) and waits for every goroutine. It is
-// safe before Start, after a failed Start and more than once.
+// Close stops the long connection (its handlers finish their Accept
+// first), lets late card answers finish (cancelling them after
+// DrainTimeout) and waits for every goroutine. It is safe before Start,
+// after a failed Start and more than once.
 func (a *Adapter) Close() error {
 	a.closeOnce.Do(func() {
 		a.running.Store(false)
 		a.mu.Lock()
 		a.started = true // a later Start fails
 		a.closed = true
+		a.tasksClosed = true
 		cli, wsDone, wsCancel := a.ws, a.wsDone, a.wsCancel
 		a.ws = nil // an SDK client cannot be restarted
 		a.mu.Unlock()
@@ -301,16 +295,8 @@ func (a *Adapter) Close() error {
 				a.closeErr = errors.New("lark: long connection did not stop")
 			}
 		}
-		a.intake.Lock()
-		a.intakeClosed = true
-		for _, ch := range a.shards {
-			close(ch)
-		}
-		a.intake.Unlock()
-
 		drained := make(chan struct{})
 		go func() {
-			a.workers.Wait()
 			a.tasks.Wait()
 			close(drained)
 		}()
@@ -327,39 +313,11 @@ func (a *Adapter) Close() error {
 	return a.closeErr
 }
 
-// enqueue hands a message to its chat's worker. It waits briefly when the
-// queue is full and then fails, so that the platform redelivers later.
-func (a *Adapter) enqueue(j job) error {
-	a.intake.RLock()
-	defer a.intake.RUnlock()
-	if a.intakeClosed || len(a.shards) == 0 {
-		return errors.New("lark: adapter is shutting down")
-	}
-	h := fnv.New32a()
-	h.Write([]byte(j.msg.ChatID))
-	ch := a.shards[h.Sum32()%uint32(len(a.shards))]
-	a.inflight.Add(1)
-	select {
-	case ch <- j:
-		return nil
-	default:
-	}
-	t := time.NewTimer(time.Second)
-	defer t.Stop()
-	select {
-	case ch <- j:
-		return nil
-	case <-t.C:
-		a.inflight.Add(-1)
-		return errors.New("lark: event queue full")
-	}
-}
-
 // goTask runs f in a tracked goroutine unless the adapter is closing.
 func (a *Adapter) goTask(f func()) bool {
-	a.intake.RLock()
-	defer a.intake.RUnlock()
-	if a.intakeClosed {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.tasksClosed {
 		return false
 	}
 	a.tasks.Add(1)
@@ -368,43 +326,6 @@ func (a *Adapter) goTask(f func()) bool {
 		f()
 	}()
 	return true
-}
-
-// process runs the handler for one message and posts its replies in order.
-func (a *Adapter) process(j job) {
-	defer a.inflight.Add(-1)
-	ctx, cancel := context.WithTimeout(a.runCtx, time.Minute)
-	defer cancel()
-	m := j.msg
-	if !m.Direct {
-		admin, err := a.IsGroupAdmin(ctx, m.ChatID, m.Sender.ID)
-		if err != nil {
-			a.log.Warn("lark: admin lookup failed", "chat", m.ChatID, "err", err)
-		}
-		m.SenderIsAdmin = m.SenderIsAdmin || admin
-	}
-	if m.Sender.Name == "" {
-		m.Sender.Name = a.userName(ctx, m.Sender.ID)
-	}
-	replies := a.callHandler(ctx, m)
-	for _, r := range replies {
-		if r.ChatID == "" {
-			r.ChatID = m.ChatID
-		}
-		if err := a.Send(ctx, r); err != nil {
-			a.log.Warn("lark: reply failed", "chat", r.ChatID, "message", m.MessageID, "err", err)
-		}
-	}
-}
-
-func (a *Adapter) callHandler(ctx context.Context, m bot.Message) (out []bot.Reply) {
-	defer func() {
-		if p := recover(); p != nil {
-			a.log.Error("lark: handler panicked", "message", m.MessageID, "panic", fmt.Sprint(p))
-			out = nil
-		}
-	}()
-	return a.handler.HandleMessage(ctx, m)
 }
 
 // onIgnored acknowledges subscribed events the bot has no use for.

@@ -9,46 +9,54 @@ import (
 	"sync"
 	"time"
 
-	"collabbot/bot"
-
 	"github.com/larksuite/oapi-sdk-go/v3/event/dispatcher/callback"
+
+	"collabbot/bot/chat"
 )
 
 const toastPending = "处理中"
 
 // onCardAction answers card.action.trigger. The platform wants the answer
-// (toast and new card) within 3 s, so the bot gets ActionTimeout; if it
-// is slower, the click is answered "处理中" and the result is applied when
-// it comes (card patched, followups posted).
+// (toast and new card) within 3 s, so the bot's HandleAction gets
+// ActionTimeout; if it is slower, the click is answered "处理中" and, when
+// the result comes, its card is handed to the bot's send stage as an
+// update of the clicked card (Intake.Post), never sent from here.
 func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTriggerEvent) (*callback.CardActionTriggerResponse, error) {
 	a.m.events.WithLabelValues("card_action").Inc()
+	in := a.intake()
+	if in == nil {
+		a.m.dropped.WithLabelValues("not_running").Inc()
+		return toast("warning", "机器人正在启动，请稍后再试"), nil
+	}
 	act, ok := a.convertAction(ev)
 	if !ok {
 		a.m.dropped.WithLabelValues("unsupported").Inc()
 		return &callback.CardActionTriggerResponse{}, nil
 	}
+	// Lookups may use part of the window, never all of it.
+	lookupBy := time.Now().Add(a.cfg.ActionTimeout / 3)
 	// Whoever comes second of "the result is in" and "the window closed"
-	// decides: the answer goes into the ack, or is applied late.
+	// decides: the answer goes into the ack, or is posted late.
 	var (
 		mu       sync.Mutex
 		answered bool
 		tooLate  bool
-		done     = make(chan bot.ActionResult, 1)
+		done     = make(chan chat.ActionResult, 1)
 	)
 	started := a.goTask(func() {
 		hctx, cancel := context.WithTimeout(a.runCtx, time.Minute)
 		defer cancel()
-		res := a.runAction(hctx, act)
+		act := a.enrichAction(hctx, act, lookupBy)
+		res := a.runAction(hctx, in, act)
 		mu.Lock()
 		late := tooLate
 		answered = !late
 		mu.Unlock()
 		if late {
-			a.applyLate(hctx, act, res)
+			a.postLate(hctx, in, act, res)
 			return
 		}
 		done <- res
-		a.postFollowups(hctx, act, res.Followups)
 	})
 	if !started {
 		return toast("warning", "机器人正在重启，请稍后再试"), nil
@@ -71,40 +79,53 @@ func (a *Adapter) onCardAction(ctx context.Context, ev *callback.CardActionTrigg
 	return toast("info", toastPending), nil
 }
 
-func (a *Adapter) runAction(ctx context.Context, act bot.Action) (res bot.ActionResult) {
+// enrichAction adds what the platform knows about the clicking user (chat
+// admin, display name) when it can find out before deadline; the bot
+// answers without it otherwise.
+func (a *Adapter) enrichAction(ctx context.Context, act chat.Action, deadline time.Time) chat.Action {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	if !act.UserIsAdmin && act.ChatID != "" {
+		if admin, err := a.IsGroupAdmin(ctx, act.ChatID, act.User.ID); err == nil {
+			act.UserIsAdmin = admin
+		} else {
+			a.log.Debug("lark: admin lookup for a click failed", "chat", act.ChatID, "err", a.red.Clean(err.Error()))
+		}
+	}
+	if act.User.Name == "" && ctx.Err() == nil {
+		act.User.Name = a.userName(ctx, act.User.ID)
+	}
+	return act
+}
+
+func (a *Adapter) runAction(ctx context.Context, in chat.Intake, act chat.Action) (res chat.ActionResult) {
 	defer func() {
 		if p := recover(); p != nil {
 			a.log.Error("lark: action handler panicked", "event", act.EventID, "panic", fmt.Sprint(p))
-			res = bot.ActionResult{Toast: "出错了，请稍后再试", ToastKind: "error"}
+			res = chat.ActionResult{Toast: "出错了，请稍后再试", ToastKind: "error"}
 		}
 	}()
-	if admin, err := a.IsGroupAdmin(ctx, act.ChatID, act.User.ID); err == nil {
-		act.UserIsAdmin = admin
-	}
-	if act.User.Name == "" {
-		act.User.Name = a.userName(ctx, act.User.ID)
-	}
-	return a.handler.HandleAction(ctx, act)
+	return in.HandleAction(ctx, act)
 }
 
-func (a *Adapter) convertAction(ev *callback.CardActionTriggerEvent) (bot.Action, bool) {
+func (a *Adapter) convertAction(ev *callback.CardActionTriggerEvent) (chat.Action, bool) {
 	if ev == nil || ev.Event == nil || ev.Event.Action == nil || ev.Event.Operator == nil {
-		return bot.Action{}, false
+		return chat.Action{}, false
 	}
 	v := ev.Event.Action.Value
 	action, _ := v["action"].(string)
 	if action == "" {
-		return bot.Action{}, false
+		return chat.Action{}, false
 	}
-	act := bot.Action{
-		Platform: bot.PlatformLark,
+	act := chat.Action{
+		Platform: chat.PlatformLark,
 		Action:   action,
 		TaskID:   taskID(v["task"]),
-		User:     bot.User{ID: ev.Event.Operator.OpenID, Name: a.names.get(ev.Event.Operator.OpenID)},
+		User:     chat.User{ID: ev.Event.Operator.OpenID, Name: a.knownName(ev.Event.Operator.OpenID)},
 		Time:     time.Now(),
 	}
 	if act.User.ID == "" {
-		return bot.Action{}, false
+		return chat.Action{}, false
 	}
 	if c := ev.Event.Context; c != nil {
 		act.ChatID, act.MessageID = c.OpenChatID, c.OpenMessageID
@@ -146,7 +167,7 @@ func toastKind(k string) string {
 	return "info"
 }
 
-func (a *Adapter) actionResponse(res bot.ActionResult) *callback.CardActionTriggerResponse {
+func (a *Adapter) actionResponse(res chat.ActionResult) *callback.CardActionTriggerResponse {
 	out := &callback.CardActionTriggerResponse{}
 	if res.Toast != "" {
 		out.Toast = &callback.Toast{Type: toastKind(res.ToastKind), Content: res.Toast}
@@ -157,37 +178,28 @@ func (a *Adapter) actionResponse(res bot.ActionResult) *callback.CardActionTrigg
 	return out
 }
 
-// applyLate applies a result that missed the 3-second window: the card is
-// patched in place, the toast (when there is no card) is posted as a
-// reply to the card, and followups are posted.
-func (a *Adapter) applyLate(ctx context.Context, act bot.Action, res bot.ActionResult) {
+// postLate hands the bot's send stage what missed the 3-second window:
+// the new card as an update of the clicked card or, when there is no card,
+// the toast as a reply to it. Messages the click caused are the bot's own
+// to record.
+func (a *Adapter) postLate(ctx context.Context, in chat.Intake, act chat.Action, res chat.ActionResult) {
+	id := act.EventID
+	if id == "" {
+		id = fmt.Sprintf("%s:%d", act.MessageID, time.Now().UnixNano())
+	}
+	var r chat.Reply
 	switch {
 	case res.Card != nil && act.MessageID != "":
-		b, err := json.Marshal(renderCard(res.Card, res.Mentions))
-		if err == nil {
-			err = a.patchCard(ctx, act.MessageID, act.ChatID, string(b))
-		}
-		if err != nil {
-			a.log.Warn("lark: late card update failed", "event", act.EventID, "err", err)
-		}
+		r = chat.Reply{Platform: chat.PlatformLark, ChatID: act.ChatID, Card: res.Card, Mentions: res.Mentions,
+			Update: act.MessageID, Key: "patch:lark:" + id}
 	case res.Toast != "" && act.ChatID != "":
-		r := bot.Reply{Platform: bot.PlatformLark, ChatID: act.ChatID, ReplyTo: act.MessageID,
-			Text: bot.MentionToken(act.User) + " " + bot.Escape(res.Toast), Mentions: []bot.User{act.User},
-			Key: "late-toast:" + act.EventID}
-		if err := a.Send(ctx, r); err != nil {
-			a.log.Warn("lark: late toast failed", "event", act.EventID, "err", err)
-		}
+		r = chat.Reply{Platform: chat.PlatformLark, ChatID: act.ChatID, ReplyTo: act.MessageID,
+			Text: chat.MentionToken(act.User) + " " + chat.Escape(res.Toast), Mentions: []chat.User{act.User},
+			Key: "late-toast:lark:" + id}
+	default:
+		return
 	}
-	a.postFollowups(ctx, act, res.Followups)
-}
-
-func (a *Adapter) postFollowups(ctx context.Context, act bot.Action, rs []bot.Reply) {
-	for _, r := range rs {
-		if r.ChatID == "" {
-			r.ChatID = act.ChatID
-		}
-		if err := a.Send(ctx, r); err != nil {
-			a.log.Warn("lark: followup failed", "event", act.EventID, "err", err)
-		}
+	if err := in.Post(ctx, r); err != nil {
+		a.log.Warn("lark: late card answer not recorded", "event", act.EventID, "err", a.red.Clean(err.Error()))
 	}
 }

@@ -6,6 +6,9 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"collabbot/adapters/platform"
+	"collabbot/bot/chat"
 )
 
 // Modes of event delivery.
@@ -20,98 +23,156 @@ const (
 	LarkBaseURL   = "https://open.larksuite.com"
 )
 
-// Config configures the adapter. Only AppID and AppSecret are required; the
-// zero value of every other field picks the default noted beside it.
+// WebhookPath is where Build mounts the callback handler in webhook mode.
+const WebhookPath = "/lark/events"
+
+func init() {
+	platform.Register(platform.Platform{
+		Name:      chat.PlatformLark,
+		NewConfig: func() platform.Config { return NewConfig() },
+	})
+}
+
+// Config is the "lark" section of the config file, and the adapter's
+// configuration. Only AppID and AppSecret are required; the zero value of
+// every tuning field picks the default noted beside it.
 type Config struct {
-	AppID     string
-	AppSecret string
+	Enable    bool            `yaml:"enabled"`
+	AppID     string          `yaml:"app_id"`
+	AppSecret platform.Secret `yaml:"app_secret"`
 	// BaseURL is the open platform: https://open.feishu.cn (default) or
 	// https://open.larksuite.com for Lark international. Used by both the
 	// API client and the long-connection client.
-	BaseURL string
+	BaseURL string `yaml:"base_url"`
 	// Mode is "ws" (default) or "webhook".
-	Mode string
-	// VerificationToken and EncryptKey come from the app's "事件与回调"
+	Mode string `yaml:"mode"`
+	// EncryptKey and VerificationToken come from the app's "事件与回调"
 	// security settings. Webhook mode needs at least one of them; with
 	// EncryptKey set, requests must be encrypted and signed.
-	VerificationToken string
-	EncryptKey        string
-	// Admins are open_ids treated as admins in every chat.
-	Admins []string
+	EncryptKey        platform.Secret `yaml:"encrypt_key"`
+	VerificationToken platform.Secret `yaml:"verification_token"`
+	// AdminIDs are open_ids treated as admins in every chat.
+	AdminIDs []string `yaml:"admins"`
 
-	// Workers is the number of goroutines running bot.Handler (default 8).
-	// Messages of one chat always go to the same worker, in order.
-	Workers int
-	// QueueSize bounds the events waiting per worker (default 64).
-	QueueSize int
-	// ChatRate is the send rate per chat, messages/s (default 4; the
-	// platform allows 5 shared by all bots in the chat).
-	ChatRate float64
-	// AppRate and AppPerMinute bound sends per app (defaults 45/s and
-	// 950/min, under the platform's 50/s and 1000/min).
-	AppRate      float64
-	AppPerMinute int
+	// Tuning, not in the file; tests set them.
+
 	// HTTPTimeout bounds each API request (default 10s).
-	HTTPTimeout time.Duration
-	// SendAttempts is the number of tries per Send (default 4).
-	SendAttempts int
-	// AdminCacheTTL is how long chat owner/manager lists are kept (default 5m).
-	AdminCacheTTL time.Duration
+	HTTPTimeout time.Duration `yaml:"-"`
+	// AcceptTimeout bounds Intake.Accept for one message, well inside the
+	// platform's 3 s ack window (default 2.5s).
+	AcceptTimeout time.Duration `yaml:"-"`
 	// ActionTimeout is how long a card click may take before the adapter
-	// answers "处理中" and posts the result later (default 2.5s; the
+	// answers "处理中" and posts the card update later (default 2.5s; the
 	// platform's limit is 3s).
-	ActionTimeout time.Duration
+	ActionTimeout time.Duration `yaml:"-"`
+	// AdminCacheTTL is how long chat owner/manager lists are kept (default 5m).
+	AdminCacheTTL time.Duration `yaml:"-"`
 	// ReplayWindow is the maximum age of a webhook request (default 5m).
-	ReplayWindow time.Duration
+	ReplayWindow time.Duration `yaml:"-"`
 	// StartTimeout bounds Start's wait for the first connection (default 30s).
-	StartTimeout time.Duration
-	// DrainTimeout bounds how long Close waits for queued and running work
-	// before cancelling it (default 10s).
-	DrainTimeout time.Duration
-
-	// retryBase is the first retry delay (default 500ms); tests shorten it.
-	retryBase time.Duration
+	StartTimeout time.Duration `yaml:"-"`
+	// DrainTimeout bounds how long Close waits for running work (the long
+	// connection's handlers, late card answers) before cancelling it
+	// (default 10s).
+	DrainTimeout time.Duration `yaml:"-"`
+	// WebhookReadTimeout bounds reading one callback request's body
+	// (default 5s).
+	WebhookReadTimeout time.Duration `yaml:"-"`
 }
 
-func (c Config) withDefaults() (Config, error) {
-	c.AppID = strings.TrimSpace(c.AppID)
-	if c.AppID == "" || c.AppSecret == "" {
-		return c, errors.New("lark: app_id and app_secret are required")
+// NewConfig returns the section with its defaults, ready for the decoder.
+func NewConfig() *Config {
+	return &Config{BaseURL: FeishuBaseURL, Mode: ModeWS}
+}
+
+var _ platform.Config = (*Config)(nil)
+
+// Enabled reports lark.enabled.
+func (c *Config) Enabled() bool { return c.Enable }
+
+// Admins are the configured admin open_ids.
+func (c *Config) Admins() []string { return c.AdminIDs }
+
+// Validate returns the section's problems when it is enabled, each one
+// prefixed with its key path.
+func (c *Config) Validate(prefix string) []string {
+	if !c.Enable {
+		return nil
 	}
+	return c.problems(prefix)
+}
+
+// Warnings has nothing to say about the lark section.
+func (c *Config) Warnings(string) []string { return nil }
+
+// Build makes the adapter; in webhook mode it mounts the callback handler
+// on the app's listener at WebhookPath.
+func (c *Config) Build(env platform.Env) (chat.Adapter, error) {
+	cfg := c.withDefaults()
+	if cfg.Mode == ModeWebhook && env.Handle == nil {
+		return nil, errors.New("lark: webhook mode needs the HTTP listener (set http.listen)")
+	}
+	a, err := New(cfg, env.Log, env.Metrics)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Mode == ModeWebhook {
+		env.Handle(WebhookPath, a.HTTPHandler())
+	}
+	return a, nil
+}
+
+// problems checks the section as if it were enabled.
+func (c *Config) problems(prefix string) []string {
+	cfg := c.withDefaults()
+	var out []string
+	add := func(key, format string, args ...any) {
+		out = append(out, prefix+"."+key+": "+fmt.Sprintf(format, args...))
+	}
+	if cfg.AppID == "" {
+		add("app_id", "required when %s.enabled is true", prefix)
+	}
+	if cfg.AppSecret == "" {
+		add("app_secret", "required when %s.enabled is true (use ${LARK_APP_SECRET})", prefix)
+	}
+	if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		add("base_url", "must be an http(s) URL, got %q", c.BaseURL)
+	}
+	switch cfg.Mode {
+	case ModeWS:
+	case ModeWebhook:
+		if cfg.EncryptKey == "" && cfg.VerificationToken == "" {
+			add("mode", "webhook mode needs %s.encrypt_key (recommended) or %s.verification_token", prefix, prefix)
+		}
+	default:
+		add("mode", "must be ws or webhook, got %q", c.Mode)
+	}
+	return out
+}
+
+// withDefaults fills in every unset field; it does not validate.
+func (c Config) withDefaults() Config {
+	c.AppID = strings.TrimSpace(c.AppID)
+	c.BaseURL = strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
 	if c.BaseURL == "" {
 		c.BaseURL = FeishuBaseURL
 	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return c, fmt.Errorf("lark: base_url %q is not an http(s) URL", c.BaseURL)
-	}
-	switch c.Mode {
-	case "":
+	c.Mode = strings.TrimSpace(c.Mode)
+	if c.Mode == "" {
 		c.Mode = ModeWS
-	case ModeWS, ModeWebhook:
-	default:
-		return c, fmt.Errorf("lark: mode %q: want %q or %q", c.Mode, ModeWS, ModeWebhook)
 	}
-	if c.Mode == ModeWebhook && c.EncryptKey == "" && c.VerificationToken == "" {
-		return c, errors.New("lark: webhook mode needs encrypt_key (recommended) or verification_token")
-	}
-	setDefault(&c.Workers, 8)
-	setDefault(&c.QueueSize, 64)
-	setDefault(&c.ChatRate, 4)
-	setDefault(&c.AppRate, 45)
-	setDefault(&c.AppPerMinute, 950)
 	setDefault(&c.HTTPTimeout, 10*time.Second)
-	setDefault(&c.SendAttempts, 4)
-	setDefault(&c.AdminCacheTTL, 5*time.Minute)
+	setDefault(&c.AcceptTimeout, 2500*time.Millisecond)
 	setDefault(&c.ActionTimeout, 2500*time.Millisecond)
+	setDefault(&c.AdminCacheTTL, 5*time.Minute)
 	setDefault(&c.ReplayWindow, 5*time.Minute)
 	setDefault(&c.StartTimeout, 30*time.Second)
 	setDefault(&c.DrainTimeout, 10*time.Second)
-	setDefault(&c.retryBase, 500*time.Millisecond)
-	return c, nil
+	setDefault(&c.WebhookReadTimeout, 5*time.Second)
+	return c
 }
 
-func setDefault[T int | float64 | time.Duration](v *T, def T) {
+func setDefault(v *time.Duration, def time.Duration) {
 	if *v <= 0 {
 		*v = def
 	}

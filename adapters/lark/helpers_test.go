@@ -13,15 +13,12 @@ import (
 	"time"
 
 	"collabbot/adapters/lark/larkfake"
-	"collabbot/bot"
+	"collabbot/adapters/platform"
 	"collabbot/bot/bottest"
+	"collabbot/bot/chat"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
-
-// realBot is the handler the scenario tests run against: the real bot on a
-// temporary store.
-func realBot(t *testing.T) bot.Handler { return bottest.New(t) }
 
 // logBuffer captures slog output for the secrets checks.
 type logBuffer struct {
@@ -51,6 +48,7 @@ type env struct {
 	ad   *Adapter
 	logs *logBuffer
 	reg  *prometheus.Registry
+	p    *bottest.Pipeline // set by start
 }
 
 var appSeq atomic.Int64
@@ -70,9 +68,8 @@ func newEnv(t *testing.T, mod func(*Config)) *env {
 	logs := &logBuffer{}
 	log := slogTo(logs)
 	cfg := Config{
-		AppID: fake.AppID(), AppSecret: fake.AppSecret(), BaseURL: fake.URL,
-		ChatRate: 1000, StartTimeout: 5 * time.Second, DrainTimeout: 3 * time.Second,
-		retryBase: 20 * time.Millisecond,
+		AppID: fake.AppID(), AppSecret: platform.Secret(fake.AppSecret()), BaseURL: fake.URL,
+		StartTimeout: 5 * time.Second, DrainTimeout: 3 * time.Second,
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -92,36 +89,36 @@ func newEnv(t *testing.T, mod func(*Config)) *env {
 	return e
 }
 
-func (e *env) start(h bot.Handler) {
+// start runs the adapter in a real bot pipeline (store, processor, send
+// stage) on a temporary store.
+func (e *env) start() *bottest.Pipeline {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := e.ad.Start(ctx, h); err != nil {
-		e.t.Fatalf("Start: %v", err)
-	}
+	e.p = bottest.Start(e.t, bottest.Options{}, e.ad)
+	return e.p
 }
 
-// idle waits until every accepted message has been handled and its
-// replies posted.
-func (e *env) idle() {
+// settle waits until the bot has processed every accepted message and
+// sent what it had to send.
+func (e *env) settle() {
 	e.t.Helper()
-	waitFor(e.t, "adapter idle", func() bool { return e.ad.inflight.Load() == 0 })
+	e.p.Settle(e.t)
 }
 
-// push delivers a message and waits until the adapter has processed it.
+// push delivers a message, requires the ack to be 200 and waits until the
+// bot is done with it.
 func (e *env) push(m larkfake.Message) {
 	e.t.Helper()
 	code, err := e.fake.PushMessage(m)
 	if err != nil || code != 200 {
 		e.t.Fatalf("push: code %d err %v", code, err)
 	}
-	e.idle()
+	e.settle()
 }
 
 func (e *env) checkNoSecrets() {
 	e.t.Helper()
 	logs := e.logs.String()
-	for _, s := range append(e.fake.Tokens(), e.fake.AppSecret(), e.ad.cfg.EncryptKey, e.ad.cfg.VerificationToken) {
+	for _, s := range append(e.fake.Tokens(), e.fake.AppSecret(), e.ad.cfg.EncryptKey.Reveal(), e.ad.cfg.VerificationToken.Reveal()) {
 		if s != "" && strings.Contains(logs, s) {
 			e.t.Errorf("secret %.6s… appears in the logs", s)
 		}
@@ -206,40 +203,34 @@ func ourGoroutines() (int, string) {
 	return n, dump
 }
 
-// stubHandler is a scripted handler for the tests that need control over
-// timing or answers the real bot would not give.
-type stubHandler struct {
-	mu       sync.Mutex
-	msgs     []bot.Message
-	acts     []bot.Action
-	onMsg    func(bot.Message) []bot.Reply
-	onAction func(bot.Action) bot.ActionResult
+// gateIntake is the one test double of chat.Intake, for the ack-timing
+// tests: Accept blocks until the test releases it with a result.
+type gateIntake struct {
+	mu      sync.Mutex
+	msgs    []chat.Message
+	entered chan chat.Message
+	release chan error
 }
 
-func (h *stubHandler) HandleMessage(_ context.Context, m bot.Message) []bot.Reply {
-	h.mu.Lock()
-	h.msgs = append(h.msgs, m)
-	f := h.onMsg
-	h.mu.Unlock()
-	if f == nil {
-		return nil
+func newGateIntake() *gateIntake {
+	return &gateIntake{entered: make(chan chat.Message, 16), release: make(chan error)}
+}
+
+func (g *gateIntake) Accept(ctx context.Context, m chat.Message) error {
+	g.mu.Lock()
+	g.msgs = append(g.msgs, m)
+	g.mu.Unlock()
+	g.entered <- m
+	select {
+	case err := <-g.release:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return f(m)
 }
 
-func (h *stubHandler) HandleAction(_ context.Context, a bot.Action) bot.ActionResult {
-	h.mu.Lock()
-	h.acts = append(h.acts, a)
-	f := h.onAction
-	h.mu.Unlock()
-	if f == nil {
-		return bot.ActionResult{}
-	}
-	return f(a)
+func (g *gateIntake) HandleAction(context.Context, chat.Action) chat.ActionResult {
+	return chat.ActionResult{}
 }
 
-func (h *stubHandler) messages() []bot.Message {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return append([]bot.Message(nil), h.msgs...)
-}
+func (g *gateIntake) Post(context.Context, chat.Reply) error { return nil }

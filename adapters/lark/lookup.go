@@ -50,14 +50,14 @@ func (a *Adapter) IsGroupAdmin(ctx context.Context, chatID, userID string) (bool
 	if chatID == "" || userID == "" {
 		return false, nil
 	}
-	admins, ok := a.chats.get(chatID)
+	admins, ok := a.chats.Get(chatID)
 	if !ok {
 		var err error
 		admins, err = a.fetchChatAdmins(ctx, chatID)
 		if err != nil {
 			return false, err
 		}
-		a.chats.put(chatID, admins)
+		a.chats.Put(chatID, admins)
 	}
 	return admins[userID], nil
 }
@@ -85,6 +85,20 @@ func (a *Adapter) fetchChatAdmins(ctx context.Context, chatID string) (map[strin
 	return out, nil
 }
 
+// UserName implements chat.NameResolver: the display name of an open_id,
+// or the open_id itself when the platform will not say. The bot asks it
+// while processing, after the event was acknowledged.
+func (a *Adapter) UserName(ctx context.Context, userID string) string {
+	return a.userName(ctx, userID)
+}
+
+// knownName is a name already cached (seen in a mention or looked up
+// before), or "": it never calls the platform.
+func (a *Adapter) knownName(openID string) string {
+	n, _ := a.names.Get(openID)
+	return n
+}
+
 // userName finds a display name for an open_id: names seen in mentions
 // first, then the contact API (needs contact:user.base:readonly; without
 // it the id is used and the failure remembered for a while).
@@ -92,11 +106,11 @@ func (a *Adapter) userName(ctx context.Context, openID string) string {
 	if openID == "" {
 		return ""
 	}
-	if n, ok := a.names.lookup(openID); ok {
-		if n == "" {
-			return openID
-		}
+	if n, ok := a.names.Get(openID); ok && n != "" {
 		return n
+	}
+	if _, miss := a.misses.Get(openID); miss {
+		return openID
 	}
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
@@ -115,91 +129,14 @@ func (a *Adapter) userName(ctx context.Context, openID string) string {
 			name = body.Data.User.Name
 		}
 	}
-	a.names.put(openID, name)
 	if name == "" {
+		if ctx.Err() == nil { // a timeout is not an answer
+			a.misses.Put(openID, struct{}{})
+		}
 		return openID
 	}
+	a.names.Put(openID, name)
 	return name
-}
-
-// adminCache keeps chat admin sets for a while.
-type adminCache struct {
-	mu  sync.Mutex
-	ttl time.Duration
-	m   map[string]adminEntry
-}
-
-type adminEntry struct {
-	admins map[string]bool
-	at     time.Time
-}
-
-func newAdminCache(ttl time.Duration) *adminCache {
-	return &adminCache{ttl: ttl, m: map[string]adminEntry{}}
-}
-
-func (c *adminCache) get(chatID string) (map[string]bool, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[chatID]
-	if !ok || time.Since(e.at) > c.ttl {
-		return nil, false
-	}
-	return e.admins, true
-}
-
-func (c *adminCache) put(chatID string, admins map[string]bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) > 10000 {
-		clear(c.m)
-	}
-	c.m[chatID] = adminEntry{admins: admins, at: time.Now()}
-}
-
-// nameCache maps open_ids to names; an empty name is a remembered miss.
-type nameCache struct {
-	mu sync.Mutex
-	m  map[string]nameEntry
-}
-
-type nameEntry struct {
-	name string
-	at   time.Time
-}
-
-func newNameCache() *nameCache { return &nameCache{m: map[string]nameEntry{}} }
-
-func (c *nameCache) put(id, name string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) > 50000 {
-		clear(c.m)
-	}
-	c.m[id] = nameEntry{name: name, at: time.Now()}
-}
-
-// lookup returns a cached name (names for a day, misses for 10 minutes).
-func (c *nameCache) lookup(id string) (string, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[id]
-	if !ok {
-		return "", false
-	}
-	ttl := 24 * time.Hour
-	if e.name == "" {
-		ttl = 10 * time.Minute
-	}
-	if time.Since(e.at) > ttl {
-		return "", false
-	}
-	return e.name, true
-}
-
-func (c *nameCache) get(id string) string {
-	n, _ := c.lookup(id)
-	return n
 }
 
 // tokenCache is the SDK's token store. The SDK keeps its token manager in

@@ -3,71 +3,78 @@ package lark
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
-	"collabbot/bot"
-
 	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
+
+	"collabbot/bot/chat"
 )
 
-// onMessage is the SDK handler for im.message.receive_v1. It must answer
-// within 3 s, so it only converts and queues; the handler runs on a worker.
-func (a *Adapter) onMessage(_ context.Context, ev *larkim.P2MessageReceiveV1) error {
+// onMessage is the SDK handler for im.message.receive_v1, over the long
+// connection and in webhook mode alike. It converts the event and hands it
+// to the bot's Intake, synchronously: the event is acknowledged only once
+// Accept says it is committed. An error makes the SDK answer 500 (503 in
+// webhook mode), so that the platform delivers the message again; the
+// store dedupes redeliveries by message id.
+func (a *Adapter) onMessage(ctx context.Context, ev *larkim.P2MessageReceiveV1) error {
 	a.m.events.WithLabelValues("message").Inc()
+	in := a.intake()
+	if in == nil {
+		a.m.dropped.WithLabelValues("not_running").Inc()
+		return errors.New("lark: adapter not started")
+	}
 	msg, ok := a.convertMessage(ev)
 	if !ok {
 		a.m.dropped.WithLabelValues("unsupported").Inc()
 		return nil
 	}
-	if !a.seen.add(msg.MessageID) {
-		a.m.dropped.WithLabelValues("duplicate").Inc()
-		a.log.Debug("lark: duplicate delivery dropped", "message", msg.MessageID)
-		return nil
-	}
 	a.log.Debug("lark: message received", "chat", msg.ChatID, "message", msg.MessageID,
 		"sender", msg.Sender.ID, "mentions", msg.Mentions, "direct", msg.Direct)
-	if err := a.enqueue(job{msg: msg}); err != nil {
-		// Not ignored, just not now: let the platform redeliver it.
-		a.seen.remove(msg.MessageID)
-		a.m.dropped.WithLabelValues("queue_full").Inc()
-		a.log.Warn("lark: message not queued", "message", msg.MessageID, "err", err)
-		return err
+	actx, cancel := context.WithTimeout(ctx, a.cfg.AcceptTimeout)
+	defer cancel()
+	if err := in.Accept(actx, msg); err != nil {
+		// Not lost, just not now: the platform redelivers it.
+		a.m.dropped.WithLabelValues("not_accepted").Inc()
+		a.log.Warn("lark: message not accepted, asking for redelivery", "message", msg.MessageID, "err", a.red.Clean(err.Error()))
+		return fmt.Errorf("lark: message %s not accepted: %w", msg.MessageID, a.red.Err(err))
 	}
 	return nil
 }
 
-// convertMessage turns the event into a bot.Message; ok is false for
+// convertMessage turns the event into a chat.Message; ok is false for
 // anything the bot does not handle (other message types, bots, itself).
-func (a *Adapter) convertMessage(ev *larkim.P2MessageReceiveV1) (bot.Message, bool) {
+func (a *Adapter) convertMessage(ev *larkim.P2MessageReceiveV1) (chat.Message, bool) {
 	if ev == nil || ev.Event == nil || ev.Event.Message == nil || ev.Event.Sender == nil {
-		return bot.Message{}, false
+		return chat.Message{}, false
 	}
 	em, es := ev.Event.Message, ev.Event.Sender
 	if s := str(es.SenderType); s != "" && s != "user" {
-		return bot.Message{}, false
+		return chat.Message{}, false
 	}
 	sender := ""
 	if es.SenderId != nil {
 		sender = str(es.SenderId.OpenId)
 	}
-	if sender == "" || sender == a.botID || str(em.MessageId) == "" || str(em.ChatId) == "" {
-		return bot.Message{}, false
+	botID := a.botOpenID()
+	if sender == "" || sender == botID || str(em.MessageId) == "" || str(em.ChatId) == "" {
+		return chat.Message{}, false
 	}
-	mentions := map[string]bot.User{}
+	mentions := map[string]chat.User{}
 	for _, mm := range em.Mentions {
 		if mm == nil || mm.Key == nil {
 			continue
 		}
-		u := bot.User{Name: str(mm.Name)}
+		u := chat.User{Name: str(mm.Name)}
 		if mm.Id != nil {
 			u.ID = str(mm.Id.OpenId)
 		}
 		mentions[*mm.Key] = u
 		if u.ID != "" && u.Name != "" {
-			a.names.put(u.ID, u.Name)
+			a.names.Put(u.ID, u.Name)
 		}
 	}
 	var raw string
@@ -77,23 +84,23 @@ func (a *Adapter) convertMessage(ev *larkim.P2MessageReceiveV1) (bot.Message, bo
 			Text string `json:"text"`
 		}
 		if json.Unmarshal([]byte(str(em.Content)), &c) != nil {
-			return bot.Message{}, false
+			return chat.Message{}, false
 		}
 		raw = c.Text
 	case "post":
 		raw = postText(str(em.Content), mentions)
 	default:
-		return bot.Message{}, false
+		return chat.Message{}, false
 	}
-	text, users := expandMentions(raw, mentions, a.botID)
+	text, users := expandMentions(raw, mentions, botID)
 	if text == "" {
-		return bot.Message{}, false
+		return chat.Message{}, false
 	}
-	m := bot.Message{
-		Platform:  bot.PlatformLark,
+	m := chat.Message{
+		Platform:  chat.PlatformLark,
 		ChatID:    str(em.ChatId),
 		MessageID: str(em.MessageId),
-		Sender:    bot.User{ID: sender, Name: a.names.get(sender)},
+		Sender:    chat.User{ID: sender, Name: a.knownName(sender)},
 		Text:      text,
 		Mentions:  users,
 		ReplyTo:   str(em.ParentId),
@@ -109,7 +116,7 @@ func (a *Adapter) convertMessage(ev *larkim.P2MessageReceiveV1) (bot.Message, bo
 
 // postText flattens a post ("富文本") into text with @_user_N placeholders.
 // Received posts come either as {"title","content"} or keyed by language.
-func postText(content string, mentions map[string]bot.User) string {
+func postText(content string, mentions map[string]chat.User) string {
 	type elem struct {
 		Tag      string `json:"tag"`
 		Text     string `json:"text"`
@@ -160,7 +167,7 @@ func postText(content string, mentions map[string]bot.User) string {
 					key = "@_all"
 				case !strings.HasPrefix(key, "@_user_"):
 					// A resolved id: give it a synthetic placeholder.
-					u := bot.User{ID: key, Name: e.UserName}
+					u := chat.User{ID: key, Name: e.UserName}
 					key = "@_user_post_" + strconv.Itoa(len(mentions)+1)
 					mentions[key] = u
 				}
@@ -174,9 +181,9 @@ func postText(content string, mentions map[string]bot.User) string {
 
 // expandMentions replaces @_user_N placeholders with "@Name", drops the
 // bot's own mention and lists the other users in order of appearance.
-func expandMentions(raw string, mentions map[string]bot.User, botID string) (string, []bot.User) {
+func expandMentions(raw string, mentions map[string]chat.User, botID string) (string, []chat.User) {
 	var b strings.Builder
-	var users []bot.User
+	var users []chat.User
 	listed := map[string]bool{}
 	for i := 0; i < len(raw); {
 		if raw[i] != '@' || !strings.HasPrefix(raw[i:], "@_") {
@@ -214,7 +221,7 @@ func expandMentions(raw string, mentions map[string]bot.User, botID string) (str
 
 // matchPlaceholder finds the longest mention key that prefixes s, so that
 // @_user_1 never eats the start of @_user_12.
-func matchPlaceholder(s string, mentions map[string]bot.User) (string, bot.User, bool) {
+func matchPlaceholder(s string, mentions map[string]chat.User) (string, chat.User, bool) {
 	best := ""
 	for k := range mentions {
 		if len(k) > len(best) && strings.HasPrefix(s, k) {
@@ -222,7 +229,7 @@ func matchPlaceholder(s string, mentions map[string]bot.User) (string, bot.User,
 		}
 	}
 	if best == "" {
-		return "", bot.User{}, false
+		return "", chat.User{}, false
 	}
 	return best, mentions[best], true
 }
@@ -240,53 +247,4 @@ func msTime(s string) time.Time {
 		return time.Now()
 	}
 	return time.UnixMilli(ms)
-}
-
-// seenSet remembers keys for a while: the in-flight and recent-delivery
-// dedupe for message ids and card event ids, and the webhook nonce cache.
-type seenSet struct {
-	mu   sync.Mutex
-	ttl  time.Duration
-	max  int
-	keys map[string]time.Time
-	now  func() time.Time
-}
-
-func newSeenSet(ttl time.Duration, max int) *seenSet {
-	return &seenSet{ttl: ttl, max: max, keys: map[string]time.Time{}, now: time.Now}
-}
-
-// add records key and reports whether it was new.
-func (s *seenSet) add(key string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	if t, ok := s.keys[key]; ok && now.Sub(t) < s.ttl {
-		return false
-	}
-	if len(s.keys) >= s.max {
-		for k, t := range s.keys {
-			if now.Sub(t) >= s.ttl {
-				delete(s.keys, k)
-			}
-		}
-		if len(s.keys) >= s.max { // still full: forget the oldest
-			var oldest string
-			var ot time.Time
-			for k, t := range s.keys {
-				if oldest == "" || t.Before(ot) {
-					oldest, ot = k, t
-				}
-			}
-			delete(s.keys, oldest)
-		}
-	}
-	s.keys[key] = now
-	return true
-}
-
-func (s *seenSet) remove(key string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.keys, key)
 }

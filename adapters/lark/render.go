@@ -1,18 +1,17 @@
 package lark
 
 import (
+	"collabbot/bot/chat"
 	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
-
-	"collabbot/bot"
 )
 
 const zwsp = "\u200b"
 
 // renderReply builds msg_type and the content JSON string for r.
-func renderReply(r bot.Reply) (msgType, content string, err error) {
+func renderReply(r chat.Reply) (msgType, content string, err error) {
 	if r.Card != nil {
 		b, err := json.Marshal(renderCard(r.Card, r.Mentions))
 		return "interactive", string(b), err
@@ -26,17 +25,17 @@ func renderReply(r bot.Reply) (msgType, content string, err error) {
 }
 
 // textAt is a mention in a text or post message; cardAt one in card markdown.
-func textAt(u bot.User) string { return `<at user_id="` + u.ID + `">` + safeName(u.Name) + `</at>` }
-func cardAt(u bot.User) string { return `<at id=` + u.ID + `></at>` }
+func textAt(u chat.User) string { return `<at user_id="` + u.ID + `">` + safeName(u.Name) + `</at>` }
+func cardAt(u chat.User) string { return `<at id=` + u.ID + `></at>` }
 
 // plainAt is a mention where none can be rendered (card titles).
-func plainAt(u bot.User) string { return "@" + neutralise(u.Name) }
+func plainAt(u chat.User) string { return "@" + neutralise(u.Name) }
 
 // renderMentions renders mention tokens with at and neutralises every
 // literal run, so nothing but a listed user's token becomes a mention.
-func renderMentions(s string, mentions []bot.User, at func(bot.User) string) string {
+func renderMentions(s string, mentions []chat.User, at func(chat.User) string) string {
 	var b strings.Builder
-	for _, sp := range bot.Spans(s, mentions) {
+	for _, sp := range chat.Spans(s, mentions) {
 		if sp.Mention != nil && validID(sp.Mention.ID) {
 			b.WriteString(at(*sp.Mention))
 			continue
@@ -54,7 +53,7 @@ func renderMentions(s string, mentions []bot.User, at func(bot.User) string) str
 // bot's own escapes plus any "<at" tag opener in any case or spacing.
 func neutralise(s string) string {
 	// Twice: Escape consumes "<@" before it sees the "@all" in "<@all>".
-	s = bot.Escape(bot.Escape(s))
+	s = chat.Escape(chat.Escape(s))
 	if !strings.Contains(s, "<") {
 		return s
 	}
@@ -93,12 +92,12 @@ func safeName(n string) string {
 	return strings.NewReplacer("<", "", ">", "", "&", "").Replace(n)
 }
 
-// Button labels used when bot.Button.Label is empty.
+// Button labels used when chat.Button.Label is empty.
 var defaultLabels = map[string]string{
-	bot.ActionProgress: "更新进度",
-	bot.ActionDone:     "完成",
-	bot.ActionAssist:   "需协助",
-	bot.ActionAck:      "确认接收",
+	chat.ActionProgress: "更新进度",
+	chat.ActionDone:     "完成",
+	chat.ActionAssist:   "需协助",
+	chat.ActionAck:      "确认接收",
 }
 
 var templates = map[string]bool{
@@ -109,7 +108,7 @@ var templates = map[string]bool{
 // renderCard builds a message card (JSON 1.0 layout): a coloured header,
 // a markdown body and a row of buttons whose value objects carry
 // {"action", "task"} back in card.action.trigger.
-func renderCard(c *bot.Card, mentions []bot.User) map[string]any {
+func renderCard(c *chat.Card, mentions []chat.User) map[string]any {
 	tpl := strings.ToLower(c.Template)
 	if tpl == "gray" {
 		tpl = "grey"

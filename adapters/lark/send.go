@@ -4,20 +4,19 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"collabbot/bot"
 
 	larkcore "github.com/larksuite/oapi-sdk-go/v3/core"
 	larkim "github.com/larksuite/oapi-sdk-go/v3/service/im/v1"
-	"golang.org/x/time/rate"
+
+	"collabbot/bot/chat"
 )
 
 // Platform error codes the adapter reacts to.
@@ -34,38 +33,96 @@ const (
 	codeAccessTokenBad = 99991671
 )
 
-// Send posts r: a reply to r.ReplyTo when set, else a new message in
+// Route names, for the send stage's metrics and logs.
+const (
+	routeCreate = "im.create"
+	routeReply  = "im.reply"
+	routePatch  = "im.patch"
+)
+
+// Route implements chat.Router. Creates and replies carry a uuid derived
+// from the Key, which the platform dedupes for an hour; a card update sets
+// the same content again. Without a Key the uuid is fresh per attempt, so
+// a lost answer can mean a second message.
+func (a *Adapter) Route(r chat.Reply) chat.Route {
+	switch {
+	case r.Update != "":
+		return chat.Route{Name: routePatch, Idempotent: true}
+	case r.ReplyTo != "":
+		return chat.Route{Name: routeReply, Idempotent: r.Key != ""}
+	default:
+		return chat.Route{Name: routeCreate, Idempotent: r.Key != ""}
+	}
+}
+
+// Limits implements chat.Limited with the platform's documented send
+// allowances: 50/s and 1000/min per app, 5/s per chat (shared by every bot
+// in the chat).
+func (a *Adapter) Limits() chat.Limits {
+	return chat.Limits{PerSecond: 50, PerMinute: 1000, ChatPerSecond: 5, ChatBurst: 5}
+}
+
+// Send makes one attempt at posting r: a card update when r.Update is set,
+// else a reply to r.ReplyTo when set (falling back to a new message in
+// r.ChatID when that message was withdrawn), else a new message in
 // r.ChatID; r.Card becomes an interactive card. Mention tokens become
-// native mentions; nothing else in the text can. Throttling, lost
-// responses and server errors are retried a few times with backoff; the
-// uuid derived from r.Key makes the retries (and any later resend with the
-// same Key within the platform's hour) post at most once.
-func (a *Adapter) Send(ctx context.Context, r bot.Reply) error {
+// native mentions; nothing else in the text can. A failure is a
+// *chat.SendError; retries, backoff and rate limits belong to the caller.
+func (a *Adapter) Send(ctx context.Context, r chat.Reply) error {
+	if r.Update != "" {
+		return a.sendPatch(ctx, r)
+	}
 	if r.ChatID == "" && r.ReplyTo == "" {
-		return a.sendFailed(&bot.SendError{Reason: bot.ReasonInvalid, Err: errors.New("no chat id")})
+		return a.sendDone(&chat.SendError{Reason: chat.ReasonInvalid, Err: errors.New("no chat id")})
 	}
 	msgType, content, err := renderReply(r)
 	if err != nil {
-		return a.sendFailed(&bot.SendError{Reason: bot.ReasonInvalid, Err: err})
+		return a.sendDone(&chat.SendError{Reason: chat.ReasonInvalid, Err: err})
 	}
 	uuid := a.sendUUID(r.Key)
-	chatKey := r.ChatID
-	if chatKey == "" {
-		chatKey = "reply:" + r.ReplyTo
-	}
-	replyTo := r.ReplyTo
-	return a.withRetry(ctx, chatKey, func(ctx context.Context) (apiResult, error) {
-		if replyTo != "" {
-			res, err := a.reply(ctx, replyTo, msgType, content, uuid)
-			if err != nil || res.code != codeMsgWithdrawn || r.ChatID == "" {
-				return res, err
-			}
-			// The message we answer is gone: post to the chat instead.
-			a.log.Info("lark: replied-to message withdrawn, posting to chat", "chat", r.ChatID)
-			replyTo = ""
+	if r.ReplyTo != "" {
+		res, err := a.reply(ctx, r.ReplyTo, msgType, content, uuid)
+		if err != nil || res.code != codeMsgWithdrawn || r.ChatID == "" {
+			return a.sendDone(a.classify(res, err))
 		}
-		return a.create(ctx, r.ChatID, msgType, content, uuid)
-	})
+		// The message we answer is gone: post to the chat instead, under a
+		// uuid of its own (stable for the Key, so a repeated Send that
+		// takes this path again still posts once).
+		a.log.Info("lark: replied-to message withdrawn, posting to chat", "chat", r.ChatID)
+		if r.Key != "" {
+			uuid = a.sendUUID(r.Key + "\x00chat")
+		}
+	}
+	res, err := a.create(ctx, r.ChatID, msgType, content, uuid)
+	return a.sendDone(a.classify(res, err))
+}
+
+// sendPatch replaces the card of message r.Update with r.Card.
+func (a *Adapter) sendPatch(ctx context.Context, r chat.Reply) error {
+	if r.Card == nil {
+		return a.sendDone(&chat.SendError{Reason: chat.ReasonInvalid, Err: errors.New("card update without a card")})
+	}
+	b, err := json.Marshal(renderCard(r.Card, r.Mentions))
+	if err != nil {
+		return a.sendDone(&chat.SendError{Reason: chat.ReasonInvalid, Err: err})
+	}
+	req := larkim.NewPatchMessageReqBuilder().MessageId(r.Update).
+		Body(larkim.NewPatchMessageReqBodyBuilder().Content(string(b)).Build()).Build()
+	resp, err := a.api.Im.V1.Message.Patch(ctx, req)
+	if err != nil {
+		return a.sendDone(a.classify(apiResult{}, err))
+	}
+	return a.sendDone(a.classify(result(resp.ApiResp, resp.CodeError), nil))
+}
+
+// sendDone counts the outcome and returns it as an error (nil on success).
+func (a *Adapter) sendDone(se *chat.SendError) error {
+	if se == nil {
+		a.m.sends.WithLabelValues("ok", "").Inc()
+		return nil
+	}
+	a.m.sends.WithLabelValues("error", string(se.Reason)).Inc()
+	return se
 }
 
 func (a *Adapter) create(ctx context.Context, chatID, msgType, content, uuid string) (apiResult, error) {
@@ -90,28 +147,13 @@ func (a *Adapter) reply(ctx context.Context, messageID, msgType, content, uuid s
 	return result(resp.ApiResp, resp.CodeError), nil
 }
 
-// patchCard replaces a card message's content (used when a click was
-// answered late).
-func (a *Adapter) patchCard(ctx context.Context, messageID, chatID string, content string) error {
-	return a.withRetry(ctx, chatID, func(ctx context.Context) (apiResult, error) {
-		req := larkim.NewPatchMessageReqBuilder().MessageId(messageID).
-			Body(larkim.NewPatchMessageReqBodyBuilder().Content(content).Build()).Build()
-		resp, err := a.api.Im.V1.Message.Patch(ctx, req)
-		if err != nil {
-			return apiResult{}, err
-		}
-		return result(resp.ApiResp, resp.CodeError), nil
-	})
-}
-
 // sendUUID maps the reply's idempotency key to the request uuid (at most
-// 50 characters). Without a key every Send gets a fresh uuid, which still
-// keeps the adapter's own retries from posting twice.
+// 50 characters). Without a key every Send gets a fresh uuid.
 func (a *Adapter) sendUUID(key string) string {
 	if key == "" {
 		key = fmt.Sprintf("auto:%d:%d:%d", time.Now().UnixNano(), a.uuidSalt.Add(1), rand.Int64())
 	}
-	sum := sha256.Sum256([]byte(bot.PlatformLark + "\x00" + key))
+	sum := sha256.Sum256([]byte(chat.PlatformLark + "\x00" + key))
 	return hex.EncodeToString(sum[:])[:40]
 }
 
@@ -131,197 +173,44 @@ func result(r *larkcore.ApiResp, ce larkcore.CodeError) apiResult {
 	return res
 }
 
-// withRetry runs call under the rate limits, classifying each outcome and
-// retrying those worth retrying with exponential backoff (or the
-// platform's own hint), bounded by SendAttempts and ctx.
-func (a *Adapter) withRetry(ctx context.Context, chatKey string, call func(context.Context) (apiResult, error)) error {
-	var last *bot.SendError
-	for attempt := 1; ; attempt++ {
-		if err := a.limits.wait(ctx, chatKey); err != nil {
-			if last == nil {
-				last = &bot.SendError{Reason: bot.ReasonTransient, Retry: true, Err: err}
-			}
-			break
-		}
-		res, err := call(ctx)
-		se := a.classify(res, err)
-		if se == nil {
-			a.m.sends.WithLabelValues("ok", "").Inc()
-			return nil
-		}
-		last = se
-		if !se.Retry || ctx.Err() != nil || attempt >= a.cfg.SendAttempts {
-			break
-		}
-		a.m.retries.WithLabelValues(string(se.Reason)).Inc()
-		delay := a.backoff(attempt, se.RetryAfter)
-		a.log.Debug("lark: retrying send", "reason", se.Reason, "attempt", attempt+1, "delay", delay, "err", se.Err)
-		if se.Reason == bot.ReasonThrottled {
-			// Hold back every send to this chat (or, for the app-wide
-			// limit, every send) until the window has passed; the next
-			// limits.wait does the waiting.
-			app := res.code == codeAppRateLimit || res.status == http.StatusTooManyRequests
-			a.limits.pause(chatKey, app, delay)
-			continue
-		}
-		if sleepCtx(ctx, delay) != nil {
-			break
-		}
-	}
-	return a.sendFailed(last)
-}
-
-func (a *Adapter) sendFailed(se *bot.SendError) error {
-	a.m.sends.WithLabelValues("error", string(se.Reason)).Inc()
-	return se
-}
-
-// backoff is base·2^(attempt-1) with ±20% jitter, capped at 10 s, and never
-// shorter than the platform's hint.
-func (a *Adapter) backoff(attempt int, hint time.Duration) time.Duration {
-	d := a.cfg.retryBase << (attempt - 1)
-	if d > 10*time.Second {
-		d = 10 * time.Second
-	}
-	d = time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-	if hint > d {
-		d = hint
-	}
-	return d
-}
-
 // classify maps an API outcome to nil (success) or a SendError. The error
 // text holds codes and the platform's message, never credentials.
-func (a *Adapter) classify(res apiResult, err error) *bot.SendError {
+func (a *Adapter) classify(res apiResult, err error) *chat.SendError {
 	if err != nil {
 		var ce larkcore.CodeError
 		if errors.As(err, &ce) { // the token grant itself failed
 			return a.classify(apiResult{status: http.StatusBadRequest, code: ce.Code, msg: ce.Msg}, nil)
 		}
-		return &bot.SendError{Reason: bot.ReasonTransient, Retry: true, Err: a.red.err(err)}
+		return &chat.SendError{Reason: chat.ReasonTransient, Retry: true, Err: a.red.Err(err)}
 	}
 	if res.code == 0 && res.status/100 == 2 {
 		return nil
 	}
-	e := a.red.err(fmt.Errorf("lark api: http %d code %d: %s", res.status, res.code, res.msg))
+	e := a.red.Err(fmt.Errorf("lark api: http %d code %d: %s", res.status, res.code, res.msg))
 	switch {
 	case res.status == http.StatusTooManyRequests || res.code == codeAppRateLimit:
 		after := time.Second
 		if s, perr := strconv.Atoi(strings.TrimSpace(res.header.Get("x-ogw-ratelimit-reset"))); perr == nil && s > 0 {
 			after = time.Duration(s) * time.Second
 		}
-		return &bot.SendError{Reason: bot.ReasonThrottled, Retry: true, RetryAfter: after, Err: e}
+		return &chat.SendError{Reason: chat.ReasonThrottled, Retry: true, RetryAfter: after, Err: e}
 	case res.code == codeChatRateLimit:
 		// No hint from the platform; the window is one second.
-		return &bot.SendError{Reason: bot.ReasonThrottled, Retry: true, Err: e}
+		return &chat.SendError{Reason: chat.ReasonThrottled, Retry: true, Err: e}
 	case res.code == codeTokenInvalid || res.code == codeAppTokenBad || res.code == codeAccessTokenBad:
-		sharedTokenCache.clear() // fetch a fresh token on the retry
-		return &bot.SendError{Reason: bot.ReasonAuth, Retry: true, Err: e}
+		sharedTokenCache.clear() // the retry fetches a fresh token
+		return &chat.SendError{Reason: chat.ReasonAuth, Retry: true, Err: e}
 	case res.code == codeBotNotInChat || res.code == codeChatNotExist || res.code == codeMsgWithdrawn:
-		return &bot.SendError{Reason: bot.ReasonGone, Err: e}
+		return &chat.SendError{Reason: chat.ReasonGone, Err: e}
 	case res.code == codeBotDisabled || res.code == codeNoPermission ||
 		(res.code >= 99991660 && res.code <= 99991679) || res.code == 10014 || res.code == 10003 ||
 		res.status == http.StatusUnauthorized || res.status == http.StatusForbidden:
-		return &bot.SendError{Reason: bot.ReasonAuth, Err: e}
+		return &chat.SendError{Reason: chat.ReasonAuth, Err: e}
 	case res.status >= 500 || res.status == 0:
-		return &bot.SendError{Reason: bot.ReasonTransient, Retry: true, Err: e}
+		return &chat.SendError{Reason: chat.ReasonTransient, Retry: true, Err: e}
 	case res.status == http.StatusBadRequest:
-		return &bot.SendError{Reason: bot.ReasonInvalid, Err: e}
+		return &chat.SendError{Reason: chat.ReasonInvalid, Err: e}
 	default:
-		return &bot.SendError{Reason: bot.ReasonOther, Err: e}
-	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// sendLimits holds the send rate limiters: one per chat and two per app
-// (per second and per minute), plus pauses the platform asked for.
-type sendLimits struct {
-	chatRate    rate.Limit
-	app         *rate.Limiter
-	appMinute   *rate.Limiter
-	mu          sync.Mutex
-	chats       map[string]*chatLimit
-	appPaused   time.Time
-	lastCleanup time.Time
-}
-
-type chatLimit struct {
-	lim    *rate.Limiter
-	paused time.Time
-	used   time.Time
-}
-
-func newSendLimits(cfg Config) *sendLimits {
-	return &sendLimits{
-		chatRate: rate.Limit(cfg.ChatRate),
-		// Burst 5 at 45/s keeps any one-second window within 50; burst 50 at
-		// 950/min keeps any minute within 1000.
-		app:       rate.NewLimiter(rate.Limit(cfg.AppRate), max(1, 50-int(cfg.AppRate))),
-		appMinute: rate.NewLimiter(rate.Limit(float64(cfg.AppPerMinute)/60), max(1, 1000-cfg.AppPerMinute)),
-		chats:     map[string]*chatLimit{},
-	}
-}
-
-// wait blocks until a send to chatKey is allowed.
-func (l *sendLimits) wait(ctx context.Context, chatKey string) error {
-	l.mu.Lock()
-	now := time.Now()
-	c := l.chats[chatKey]
-	if c == nil {
-		// Burst 1: at 4/s no one-second window sees more than 5.
-		c = &chatLimit{lim: rate.NewLimiter(l.chatRate, 1)}
-		l.chats[chatKey] = c
-	}
-	c.used = now
-	until := c.paused
-	if l.appPaused.After(until) {
-		until = l.appPaused
-	}
-	if now.Sub(l.lastCleanup) > 10*time.Minute {
-		l.lastCleanup = now
-		for k, v := range l.chats {
-			if now.Sub(v.used) > 10*time.Minute {
-				delete(l.chats, k)
-			}
-		}
-	}
-	l.mu.Unlock()
-	if d := time.Until(until); d > 0 {
-		if err := sleepCtx(ctx, d); err != nil {
-			return err
-		}
-	}
-	if err := c.lim.Wait(ctx); err != nil {
-		return err
-	}
-	if err := l.app.Wait(ctx); err != nil {
-		return err
-	}
-	return l.appMinute.Wait(ctx)
-}
-
-// pause holds back sends to a chat (or the whole app) for d.
-func (l *sendLimits) pause(chatKey string, app bool, d time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	until := time.Now().Add(d)
-	if app {
-		if until.After(l.appPaused) {
-			l.appPaused = until
-		}
-		return
-	}
-	if c := l.chats[chatKey]; c != nil && until.After(c.paused) {
-		c.paused = until
+		return &chat.SendError{Reason: chat.ReasonOther, Err: e}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"time"
 
@@ -45,9 +46,18 @@ func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	body, err := a.readBody(w, r)
 	if err != nil {
-		http.Error(w, "bad request", http.StatusBadRequest)
+		a.m.dropped.WithLabelValues("bad_request").Inc()
+		var tooBig *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooBig):
+			http.Error(w, "request body too large", http.StatusRequestEntityTooLarge)
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			http.Error(w, "request body too slow", http.StatusRequestTimeout)
+		default:
+			http.Error(w, "bad request", http.StatusBadRequest)
+		}
 		return
 	}
 	plain, env, err := a.openWebhook(body)
@@ -57,7 +67,7 @@ func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
 	}
 	if env.Type == string(larkevent.ReqTypeChallenge) {
 		// Not signed by the platform; decrypting it (or the token) proves it.
-		if a.cfg.VerificationToken != "" && !equal(env.Token, a.cfg.VerificationToken) {
+		if a.cfg.VerificationToken != "" && !equal(env.Token, a.cfg.VerificationToken.Reveal()) {
 			a.reject(w, "forged", errors.New("url_verification token mismatch"))
 			return
 		}
@@ -73,6 +83,7 @@ func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !a.running.Load() {
+		a.m.dropped.WithLabelValues("not_running").Inc()
 		http.Error(w, "not running", http.StatusServiceUnavailable)
 		return
 	}
@@ -83,13 +94,37 @@ func (a *Adapter) serveWebhook(w http.ResponseWriter, r *http.Request) {
 		a.m.events.WithLabelValues("other").Inc()
 		writeJSON(w, http.StatusOK, map[string]string{"msg": "ignored"})
 	case err != nil:
-		// Queue full or shutting down: let the platform redeliver.
+		// Not accepted by the bot (or shutting down): let the platform
+		// redeliver.
 		http.Error(w, "busy", http.StatusServiceUnavailable)
 	case resp != nil:
 		writeJSON(w, http.StatusOK, resp)
 	default:
 		writeJSON(w, http.StatusOK, map[string]string{"msg": "success"})
 	}
+}
+
+// readBody reads at most maxWebhookBody bytes, within WebhookReadTimeout,
+// so that a client trickling bytes cannot hold the connection.
+func (a *Adapter) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	rc := http.NewResponseController(w)
+	deadline := rc.SetReadDeadline(time.Now().Add(a.cfg.WebhookReadTimeout)) == nil
+	if !deadline {
+		// A writer that cannot set deadlines: the server's own timeouts
+		// are all there is.
+		a.log.Debug("lark: webhook read deadline not supported")
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxWebhookBody))
+	if err != nil {
+		// Keep the (expired) deadline, so that the server does not wait
+		// for the rest of the body either, and drop the connection.
+		w.Header().Set("Connection", "close")
+		return nil, err
+	}
+	if deadline {
+		_ = rc.SetReadDeadline(time.Time{})
+	}
+	return body, nil
 }
 
 // openWebhook decrypts the body when an encrypt key is configured and
@@ -104,7 +139,7 @@ func (a *Adapter) openWebhook(body []byte) ([]byte, webhookEnvelope, error) {
 		if env.Encrypt == "" {
 			return nil, env, errors.New("body is not encrypted")
 		}
-		dec, err := decrypt(env.Encrypt, a.cfg.EncryptKey)
+		dec, err := decrypt(env.Encrypt, a.cfg.EncryptKey.Reveal())
 		if err != nil {
 			return nil, env, errors.New("cannot decrypt body")
 		}
@@ -136,7 +171,7 @@ func (a *Adapter) verifyWebhook(r *http.Request, body []byte, env webhookEnvelop
 	if a.cfg.EncryptKey != "" {
 		sig := r.Header.Get(larkevent.EventSignature)
 		want := larkevent.Signature(r.Header.Get(larkevent.EventRequestTimestamp),
-			r.Header.Get(larkevent.EventRequestNonce), a.cfg.EncryptKey, string(body))
+			r.Header.Get(larkevent.EventRequestNonce), a.cfg.EncryptKey.Reveal(), string(body))
 		if sig == "" || !equal(sig, want) {
 			return errors.New("bad signature")
 		}
@@ -146,7 +181,7 @@ func (a *Adapter) verifyWebhook(r *http.Request, body []byte, env webhookEnvelop
 		if env.Header != nil {
 			tok = env.Header.Token
 		}
-		if !equal(tok, a.cfg.VerificationToken) {
+		if !equal(tok, a.cfg.VerificationToken.Reveal()) {
 			return errors.New("bad verification token")
 		}
 	}
@@ -168,7 +203,7 @@ func (a *Adapter) checkReplay(r *http.Request) error {
 	if age := time.Since(time.Unix(ts, 0)); age > a.cfg.ReplayWindow || age < -a.cfg.ReplayWindow {
 		return errors.New("timestamp outside the replay window")
 	}
-	if nonce != "" && !a.nonces.add(tsHeader+"|"+nonce) {
+	if nonce != "" && !a.nonces.Add(tsHeader+"|"+nonce, struct{}{}) {
 		return errors.New("nonce already used")
 	}
 	return nil

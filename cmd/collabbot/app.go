@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
 	"flag"
@@ -13,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,6 +25,9 @@ import (
 
 	"collabbot/adapters/console"
 	"collabbot/bot"
+	"collabbot/bot/chat"
+	"collabbot/bot/deliver"
+	"collabbot/bot/remind"
 	"collabbot/rules"
 	"collabbot/store"
 )
@@ -33,8 +39,9 @@ type app struct {
 	db       *store.DB
 	bot      *bot.Bot
 	reg      *prometheus.Registry
-	adapters []bot.Adapter
-	engine   engine
+	adapters []chat.Adapter
+	stage    *deliver.Stage
+	engine   *remind.Engine
 	http     *http.Server
 	httpLn   net.Listener
 	mux      *http.ServeMux
@@ -46,13 +53,6 @@ func (a *app) httpAddr() string {
 		return ""
 	}
 	return a.httpLn.Addr().String()
-}
-
-// engine is the reminder engine as the app drives it.
-type engine interface {
-	Start(ctx context.Context) error
-	RunDue(ctx context.Context, now time.Time) error
-	Close() error
 }
 
 func nowIn(tz string) time.Time {
@@ -93,18 +93,17 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
 			return nil, err
 		}
 	}
+	// Open checks the file before writing to it: a damaged store stops
+	// the start with an error that names `collabbot check-db` and backups.
 	db, err := store.Open(cfg.Store.Path, &store.Options{Timeout: time.Second})
 	if err != nil {
 		return nil, err
 	}
-	admins := append([]string{}, cfg.Admins...)
-	for _, a := range cfg.Lark.Admins {
-		admins = append(admins, bot.PlatformLark+":"+a)
+	if rep := db.Verified(); rep != nil && !rep.Complete {
+		log.Warn("the store is too big to check completely at every start: back it up and run collabbot check-db on the copy for a full check",
+			"path", cfg.Store.Path, "bytes", rep.Size)
 	}
-	for _, a := range cfg.DingTalk.Admins {
-		admins = append(admins, bot.PlatformDingTalk+":"+a)
-	}
-	b, err := bot.New(bot.Config{Store: db, Calendar: cal, Defaults: def, Admins: admins, Now: now, Log: log})
+	b, err := bot.New(bot.Config{Store: db, Calendar: cal, Defaults: def, Admins: cfg.BotAdmins(), Now: now, Log: log})
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -114,37 +113,87 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	return &app{cfg: cfg, log: log, db: db, bot: b, reg: reg, mux: http.NewServeMux()}, nil
 }
 
-// startAdapters starts every adapter the app holds and registers each as
-// its platform's sender. The app owns its adapters from the moment they are
-// built, and Close closes them all, started or not (Close is safe before
-// Start), so no failure path here needs its own cleanup.
+// startPipeline starts the path every message takes after the adapters
+// hand it over: the send stage, then the inbox workers, which first
+// process whatever an earlier run accepted and did not finish. now is the
+// bot's clock.
+func (a *app) startPipeline(ctx context.Context, now func() time.Time) error {
+	st, err := deliver.New(a.db, deliver.Options{Now: now, Hold: a.bot.Hold, Log: a.log, Registerer: a.reg})
+	if err != nil {
+		return err
+	}
+	a.stage = st
+	a.bot.SetOutbox(st)
+	for _, ad := range a.adapters {
+		st.AddSender(ad.Platform(), ad)
+		a.bot.AddPlatform(ad.Platform(), ad)
+	}
+	if err := st.Start(ctx); err != nil {
+		return err
+	}
+	return a.bot.Start(ctx)
+}
+
+// startAdapters starts every adapter the app holds with the bot as its
+// intake. The app owns its adapters from the moment they are built, and
+// Close closes them all, started or not (Close is safe before Start), so no
+// failure path here needs its own cleanup.
 func (a *app) startAdapters(ctx context.Context) error {
 	for _, ad := range a.adapters {
 		if err := ad.Start(ctx, a.bot); err != nil {
 			return fmt.Errorf("start %s: %w", ad.Platform(), err)
 		}
-		a.bot.AddSender(ad.Platform(), ad)
 		a.log.Info("adapter started", "platform", ad.Platform())
 	}
 	return nil
 }
 
-// startHTTP serves health, metrics and the backup endpoint.
+// Limits of the HTTP listener. The admin token is sent with every admin
+// request, so the listener is not meant to face the internet without TLS
+// in front (check-config says so).
+const (
+	maxRequestBody      = 1 << 20 // every handler's body, webhooks included
+	maxHeaderBytes      = 64 << 10
+	defaultReadTimeout  = 30 * time.Second // a whole request, body included
+	defaultWriteTimeout = 30 * time.Second // a response; /admin/backup sets its own
+	// A backup must make progress within backupStall (a stalled client
+	// would hold the read transaction, which keeps the file from growing)
+	// and finish within backupMax.
+	backupStall = 30 * time.Second
+	backupMax   = 30 * time.Minute
+)
+
+// startHTTP serves health, metrics, the adapters' webhooks and, for the
+// holder of http.admin_token, the admin endpoints.
 func (a *app) startHTTP() error {
 	if a.cfg.HTTP.Listen == "" {
 		return nil
+	}
+	for _, w := range a.cfg.HTTP.warnings() {
+		a.log.Warn(w)
 	}
 	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
 	})
 	a.mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
-	a.mux.HandleFunc("GET /admin/backup", a.serveBackup)
+	admin := http.NewServeMux()
+	admin.HandleFunc("GET /admin/backup", a.serveBackup)
+	a.mux.Handle("/admin/", a.adminOnly(admin))
 	ln, err := net.Listen("tcp", a.cfg.HTTP.Listen)
 	if err != nil {
 		return fmt.Errorf("http.listen: %w", err)
 	}
 	a.httpLn = ln
-	a.http = &http.Server{Handler: a.mux, ReadHeaderTimeout: 10 * time.Second}
+	read := cmp.Or(a.cfg.HTTP.readTimeout, defaultReadTimeout)
+	a.http = &http.Server{
+		Handler:           limitBody(a.mux, maxRequestBody),
+		ReadHeaderTimeout: min(10*time.Second, read),
+		ReadTimeout:       read,
+		WriteTimeout:      cmp.Or(a.cfg.HTTP.writeTimeout, defaultWriteTimeout),
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
 	go func() {
 		if err := a.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			a.log.Error("http server", "err", err)
@@ -154,37 +203,101 @@ func (a *app) startHTTP() error {
 	return nil
 }
 
+// limitBody refuses a request whose declared body is over n bytes with 413
+// and cuts any other body off at n bytes.
+func limitBody(h http.Handler, n int64) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > n {
+			http.Error(w, fmt.Sprintf("request body over %d bytes", n), http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, n)
+		h.ServeHTTP(w, r)
+	})
+}
+
+// adminOnly lets through requests that carry http.admin_token, whoever
+// sends them: loopback callers get no exception, since a reverse proxy on
+// the same host makes every caller look local.
+func (a *app) adminOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case a.cfg.HTTP.AdminToken == "":
+			http.Error(w, "the admin endpoints are off: set http.admin_token in the config file to turn them on", http.StatusForbidden)
+		case !a.backupAllowed(r):
+			a.log.Warn("admin request refused", "path", r.URL.Path, "remote", r.RemoteAddr)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="collabbot admin"`)
+			http.Error(w, "unauthorized: send Authorization: Bearer <http.admin_token>", http.StatusUnauthorized)
+		default:
+			h.ServeHTTP(w, r)
+		}
+	})
+}
+
 // serveBackup streams a consistent copy of the store: the running process
 // holds bbolt's file lock, so a hot backup has to come from here.
 func (a *app) serveBackup(w http.ResponseWriter, r *http.Request) {
-	if !a.backupAllowed(r) {
-		http.Error(w, "forbidden", http.StatusForbidden)
+	w.Header().Set("Content-Type", "application/octet-stream")
+	pw := &progressWriter{w: w, rc: http.NewResponseController(w), stall: backupStall, end: time.Now().Add(backupMax)}
+	n, err := a.db.Backup(pw)
+	if err != nil {
+		a.log.Error("backup", "err", err, "bytes", n, "remote", r.RemoteAddr)
 		return
 	}
-	w.Header().Set("Content-Type", "application/octet-stream")
-	if _, err := a.db.Backup(w); err != nil {
-		a.log.Error("backup", "err", err)
-	}
+	a.log.Info("backup served", "bytes", n, "remote", r.RemoteAddr)
 }
 
+// backupAllowed reports whether r carries the admin token. It is false
+// when no token is configured.
 func (a *app) backupAllowed(r *http.Request) bool {
-	if tok := a.cfg.HTTP.AdminToken; tok != "" {
-		got := r.Header.Get("Authorization")
-		return subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+tok)) == 1
+	tok := a.cfg.HTTP.AdminToken.Reveal()
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if tok == "" || !ok {
+		return false
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	ip := net.ParseIP(host)
-	return err == nil && ip != nil && ip.IsLoopback()
+	// Equal-length digests: the comparison's time says nothing of the token.
+	g, t := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(tok))
+	return subtle.ConstantTimeCompare(g[:], t[:]) == 1
 }
 
-// Close stops everything; safe after a partial start.
+// progressWriter moves the connection's write deadline forward before
+// each write, up to a final one.
+type progressWriter struct {
+	w     io.Writer
+	rc    *http.ResponseController
+	stall time.Duration
+	end   time.Time
+}
+
+func (p *progressWriter) Write(b []byte) (int, error) {
+	d := time.Now().Add(p.stall)
+	if d.After(p.end) {
+		d = p.end
+	}
+	if err := p.rc.SetWriteDeadline(d); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return 0, err
+	}
+	return p.w.Write(b)
+}
+
+// Close stops everything, safe after a partial start: first the adapters
+// (no new events; an Accept under way finishes), then the clock, the send
+// stage and the inbox workers, each after its current message. What is
+// accepted but not processed, or recorded but not sent, stays in the store
+// for the next start.
 func (a *app) Close() error {
 	var errs []error
+	for i := len(a.adapters) - 1; i >= 0; i-- {
+		errs = append(errs, a.adapters[i].Close())
+	}
 	if a.engine != nil {
 		errs = append(errs, a.engine.Close())
 	}
-	for i := len(a.adapters) - 1; i >= 0; i-- {
-		errs = append(errs, a.adapters[i].Close())
+	if a.stage != nil {
+		errs = append(errs, a.stage.Close())
+	}
+	if a.bot != nil {
+		errs = append(errs, a.bot.Close())
 	}
 	if a.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -220,10 +333,22 @@ func cmdConsole(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	defer a.Close()
 	def := a.bot.Defaults()
 	con := console.New(console.Options{In: stdin, Out: stdout, User: cfg.Console.User, Clock: clock,
-		Location: def.Location, Admins: cfg.Console.Admins, Prompt: isTerminal(stdin)})
+		Location: def.Location, Admins: cfg.Console.Admins, Prompt: isTerminal(stdin),
+		Settle: func(ctx context.Context) {
+			// Answers print before the next prompt.
+			if err := a.bot.Drain(ctx); err != nil {
+				log.Error("process messages", "err", err)
+			}
+			if err := a.stage.Flush(ctx); err != nil {
+				log.Error("send messages", "err", err)
+			}
+		}})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	a.adapters = append(a.adapters, con)
+	if err := a.startPipeline(ctx, clock.Now); err != nil {
+		return err
+	}
 	if err := a.startAdapters(ctx); err != nil {
 		return err
 	}
@@ -289,6 +414,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(*app)) 
 	if err := a.startHTTP(); err != nil {
 		return err
 	}
+	if err := a.startPipeline(ctx, a.bot.Now); err != nil {
+		return err
+	}
 	if err := a.startAdapters(ctx); err != nil {
 		return err
 	}
@@ -328,7 +456,7 @@ func (a *app) pruneEvents(ctx context.Context) {
 
 func cmdBackup(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	path := fs.String("config", "", "config file (for store.path and http.listen)")
+	path := fs.String("config", "", "config file (for store.path, http.listen and http.admin_token)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -340,7 +468,9 @@ func cmdBackup(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	db, err := store.Open(cfg.Store.Path, &store.Options{Timeout: 200 * time.Millisecond})
+	// Read-only: a backup never writes to the store (and a damaged one is
+	// refused with the way out).
+	db, err := store.Open(cfg.Store.Path, &store.Options{Timeout: 200 * time.Millisecond, ReadOnly: true})
 	if err == nil {
 		defer db.Close()
 		n, err := db.BackupFile(out)
@@ -362,9 +492,14 @@ func cmdBackup(args []string, stdout io.Writer) error {
 	return nil
 }
 
+// fetchBackup asks the running bot for a copy of its store and writes it
+// to out once it has passed the consistency check.
 func fetchBackup(h HTTPConfig, out string) (int64, error) {
 	if h.Listen == "" {
 		return 0, errors.New("http.listen is not set")
+	}
+	if h.AdminToken == "" {
+		return 0, errors.New("http.admin_token is not set: /admin/backup needs it")
 	}
 	host, port, err := net.SplitHostPort(h.Listen)
 	if err != nil {
@@ -377,16 +512,15 @@ func fetchBackup(h HTTPConfig, out string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if h.AdminToken != "" {
-		req.Header.Set("Authorization", "Bearer "+h.AdminToken)
-	}
-	resp, err := (&http.Client{Timeout: 5 * time.Minute}).Do(req)
+	req.Header.Set("Authorization", "Bearer "+h.AdminToken.Reveal())
+	resp, err := (&http.Client{Timeout: backupMax}).Do(req)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("HTTP %d", resp.StatusCode)
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return 0, fmt.Errorf("HTTP %d: %s", resp.StatusCode, strings.TrimSpace(string(msg)))
 	}
 	tmp := out + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
@@ -399,6 +533,15 @@ func fetchBackup(h HTTPConfig, out string) (int64, error) {
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil {
+		// A cut-off stream shows as a truncated file.
+		if rep, cerr := store.CheckFile(tmp, time.Second); cerr != nil {
+			err = fmt.Errorf("the copy received does not pass the consistency check: %w", cerr)
+			if rep != nil && len(rep.Problems) > 0 {
+				err = fmt.Errorf("the copy received does not pass the consistency check (%d problems; first: %s)", len(rep.Problems), rep.Problems[0])
+			}
+		}
 	}
 	if err == nil {
 		err = os.Rename(tmp, out)

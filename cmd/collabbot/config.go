@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"collabbot/adapters/platform"
 	"collabbot/bot"
 	"collabbot/rules"
 )
@@ -30,9 +32,10 @@ type Config struct {
 	Admins   []string       `yaml:"admins"`
 	Calendar CalendarConfig `yaml:"calendar"`
 	Console  ConsoleConfig  `yaml:"console"`
-	Lark     LarkConfig     `yaml:"lark"`
-	DingTalk DingTalkConfig `yaml:"dingtalk"`
 	Log      LogConfig      `yaml:"log"`
+	// Platforms holds each registered chat platform's section (see
+	// adapters/platform), decoded from the top-level key of its name.
+	Platforms map[string]platform.Config `yaml:"-"`
 }
 
 type StoreConfig struct {
@@ -42,9 +45,14 @@ type StoreConfig struct {
 type HTTPConfig struct {
 	// Listen serves /healthz, /metrics, webhooks and /admin/backup.
 	Listen string `yaml:"listen"`
-	// AdminToken guards /admin/backup; without it the endpoint only
-	// answers on a loopback listener.
-	AdminToken string `yaml:"admin_token"`
+	// AdminToken is the Bearer token every /admin/ request must carry;
+	// without it the admin endpoints are off, whoever asks.
+	AdminToken platform.Secret `yaml:"admin_token"`
+
+	// Limits of the listener, not in the file; zero picks the default in
+	// startHTTP. Tests shorten them.
+	readTimeout  time.Duration
+	writeTimeout time.Duration
 }
 
 type WorkdayConfig struct {
@@ -77,27 +85,6 @@ type ConsoleConfig struct {
 	Admins []string `yaml:"admins"`
 }
 
-type LarkConfig struct {
-	Enabled           bool     `yaml:"enabled"`
-	AppID             string   `yaml:"app_id"`
-	AppSecret         string   `yaml:"app_secret"`
-	BaseURL           string   `yaml:"base_url"`
-	Mode              string   `yaml:"mode"`
-	EncryptKey        string   `yaml:"encrypt_key"`
-	VerificationToken string   `yaml:"verification_token"`
-	Admins            []string `yaml:"admins"`
-}
-
-type DingTalkConfig struct {
-	Enabled        bool     `yaml:"enabled"`
-	ClientID       string   `yaml:"client_id"`
-	ClientSecret   string   `yaml:"client_secret"`
-	RobotCode      string   `yaml:"robot_code"`
-	BaseURL        string   `yaml:"base_url"`
-	CardTemplateID string   `yaml:"card_template_id"`
-	Admins         []string `yaml:"admins"`
-}
-
 type LogConfig struct {
 	Level  string `yaml:"level"`
 	Format string `yaml:"format"`
@@ -106,17 +93,37 @@ type LogConfig struct {
 // DefaultConfig is what an empty file means.
 func DefaultConfig() Config {
 	return Config{
-		Timezone: "Asia/Shanghai",
-		Language: "zh",
-		Store:    StoreConfig{Path: "collabbot.db"},
-		HTTP:     HTTPConfig{Listen: "127.0.0.1:9090"},
-		Workday:  WorkdayConfig{Start: "09:00", End: "18:00"},
-		Schedule: ScheduleConfig{DailyNudge: "17:00", WeeklySummary: "Mon 10:00"},
-		Rules:    RulesConfig{AckWindow: "24h", UrgentAck: "15m", ImportantAck: "48h", HelpReping: "24h"},
-		Lark:     LarkConfig{BaseURL: "https://open.feishu.cn", Mode: "ws"},
-		DingTalk: DingTalkConfig{BaseURL: "https://api.dingtalk.com"},
-		Log:      LogConfig{Level: "info", Format: "text"},
+		Timezone:  "Asia/Shanghai",
+		Language:  "zh",
+		Store:     StoreConfig{Path: "collabbot.db"},
+		HTTP:      HTTPConfig{Listen: "127.0.0.1:9090"},
+		Workday:   WorkdayConfig{Start: "09:00", End: "18:00"},
+		Schedule:  ScheduleConfig{DailyNudge: "17:00", WeeklySummary: "Mon 10:00"},
+		Rules:     RulesConfig{AckWindow: "24h", UrgentAck: "15m", ImportantAck: "48h", HelpReping: "24h"},
+		Log:       LogConfig{Level: "info", Format: "text"},
+		Platforms: defaultPlatforms(),
 	}
+}
+
+// defaultPlatforms is every registered platform's section with its defaults.
+func defaultPlatforms() map[string]platform.Config {
+	m := map[string]platform.Config{}
+	for _, p := range platform.All() {
+		m[p.Name] = p.NewConfig()
+	}
+	return m
+}
+
+// EnabledPlatforms are the names of the enabled platforms, sorted.
+func (c *Config) EnabledPlatforms() []string {
+	var out []string
+	for name, pc := range c.Platforms {
+		if pc != nil && pc.Enabled() {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // ConfigErrors lists every problem in a config file, each prefixed with its
@@ -138,7 +145,8 @@ func LoadConfig(path string) (Config, error) {
 
 // ParseConfig parses YAML: unknown keys are errors; ${VAR} in a value is
 // replaced by the environment variable (after parsing, so a secret's
-// characters cannot change the YAML's structure).
+// characters cannot change the YAML's structure). The top-level key of each
+// registered platform is decoded into that platform's own section.
 func ParseConfig(data []byte, lookup func(string) (string, bool)) (Config, error) {
 	cfg := DefaultConfig()
 	var root yaml.Node
@@ -148,40 +156,105 @@ func ParseConfig(data []byte, lookup func(string) (string, bool)) (Config, error
 	if len(root.Content) == 0 {
 		return cfg, cfg.validate()
 	}
+	doc := root.Content[0]
+	top := structKeys(reflect.TypeOf(cfg))
+	for _, p := range platform.All() {
+		if _, clash := top[p.Name]; clash {
+			return cfg, ConfigErrors{fmt.Sprintf("config: platform %q has the name of a config key", p.Name)}
+		}
+		top[p.Name] = reflect.TypeOf(cfg.Platforms[p.Name])
+	}
 	var errs ConfigErrors
-	checkKeys(root.Content[0], reflect.TypeOf(cfg), "", &errs)
-	expandEnv(root.Content[0], "", lookup, &errs)
+	checkMapping(doc, top, "", &errs)
+	expandEnv(doc, "", lookup, &errs)
 	if len(errs) > 0 {
 		return cfg, errs
 	}
-	expanded, err := yaml.Marshal(&root)
-	if err != nil {
-		return cfg, ConfigErrors{fmt.Sprintf("config: %v", err)}
+	// Each platform's section goes to its own value; the rest to cfg.
+	if doc.Kind == yaml.MappingNode {
+		rest := *doc
+		rest.Content = nil
+		for i := 0; i+1 < len(doc.Content); i += 2 {
+			name := doc.Content[i].Value
+			if pc, ok := cfg.Platforms[name]; ok {
+				if err := decodeStrict(doc.Content[i+1], pc); err != nil {
+					errs = append(errs, fmt.Sprintf("%s: %v", name, err))
+				}
+				continue
+			}
+			rest.Content = append(rest.Content, doc.Content[i], doc.Content[i+1])
+		}
+		doc = &rest
 	}
-	dec := yaml.NewDecoder(bytes.NewReader(expanded))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
-		return cfg, ConfigErrors{fmt.Sprintf("config: %v", err)}
+	if err := decodeStrict(doc, &cfg); err != nil {
+		errs = append(errs, fmt.Sprintf("config: %v", err))
+	}
+	if len(errs) > 0 {
+		return cfg, errs
 	}
 	return cfg, cfg.validate()
 }
 
-// checkKeys reports unknown keys with their full path and a suggestion.
+// decodeStrict decodes n into out, refusing keys out does not have.
+func decodeStrict(n *yaml.Node, out any) error {
+	data, err := yaml.Marshal(n)
+	if err != nil {
+		return err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(out); err != nil && err != io.EOF {
+		return err
+	}
+	return nil
+}
+
+// structKeys maps the YAML keys of a struct type to their field types.
+func structKeys(t reflect.Type) map[string]reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	keys := map[string]reflect.Type{}
+	if t.Kind() != reflect.Struct {
+		return keys
+	}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch tag {
+		case "-":
+			continue
+		case "":
+			tag = strings.ToLower(f.Name) // the YAML package's default
+		}
+		keys[tag] = f.Type
+	}
+	return keys
+}
+
+// checkKeys reports unknown keys under n, a value of type t, with their
+// full path and a suggestion.
 func checkKeys(n *yaml.Node, t reflect.Type, path string, errs *ConfigErrors) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if n.Kind != yaml.MappingNode || t.Kind() != reflect.Struct {
+	if t.Kind() != reflect.Struct {
 		return
 	}
-	fields := map[string]reflect.Type{}
-	var names []string
-	for i := 0; i < t.NumField(); i++ {
-		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
-		if tag != "" && tag != "-" {
-			fields[tag] = t.Field(i).Type
-			names = append(names, tag)
-		}
+	checkMapping(n, structKeys(t), path, errs)
+}
+
+// checkMapping is checkKeys for a mapping whose known keys are fields.
+func checkMapping(n *yaml.Node, fields map[string]reflect.Type, path string, errs *ConfigErrors) {
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	names := make([]string, 0, len(fields))
+	for k := range fields {
+		names = append(names, k)
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := n.Content[i].Value
@@ -329,33 +402,8 @@ func (c *Config) validate() error {
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format", "%q must be text or json", c.Log.Format)
 	}
-	if c.Lark.Enabled {
-		if c.Lark.AppID == "" {
-			add("lark.app_id", "must be set when lark.enabled is true")
-		}
-		if c.Lark.AppSecret == "" {
-			add("lark.app_secret", "must be set when lark.enabled is true (use ${LARK_APP_SECRET})")
-		}
-		if !strings.HasPrefix(c.Lark.BaseURL, "http://") && !strings.HasPrefix(c.Lark.BaseURL, "https://") {
-			add("lark.base_url", "%q must be an http(s) URL", c.Lark.BaseURL)
-		}
-		if c.Lark.Mode != "ws" && c.Lark.Mode != "webhook" {
-			add("lark.mode", "%q must be ws or webhook", c.Lark.Mode)
-		}
-		if c.Lark.Mode == "webhook" && c.HTTP.Listen == "" {
-			add("lark.mode", "webhook mode needs http.listen")
-		}
-	}
-	if c.DingTalk.Enabled {
-		if c.DingTalk.ClientID == "" {
-			add("dingtalk.client_id", "must be set when dingtalk.enabled is true")
-		}
-		if c.DingTalk.ClientSecret == "" {
-			add("dingtalk.client_secret", "must be set when dingtalk.enabled is true (use ${DINGTALK_CLIENT_SECRET})")
-		}
-		if !strings.HasPrefix(c.DingTalk.BaseURL, "http://") && !strings.HasPrefix(c.DingTalk.BaseURL, "https://") {
-			add("dingtalk.base_url", "%q must be an http(s) URL", c.DingTalk.BaseURL)
-		}
+	for _, name := range sortedKeys(c.Platforms) {
+		errs = append(errs, c.Platforms[name].Validate(name)...)
 	}
 	if len(errs) == 0 {
 		return nil
@@ -364,6 +412,72 @@ func (c *Config) validate() error {
 }
 
 func minutes(c rules.Clock) int { return c.Hour*60 + c.Minute }
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// BotAdmins are the admins of every group: the admins key as written, and
+// each platform's admins as platform:id.
+func (c *Config) BotAdmins() []string {
+	admins := append([]string{}, c.Admins...)
+	for _, name := range sortedKeys(c.Platforms) {
+		for _, id := range c.Platforms[name].Admins() {
+			admins = append(admins, name+":"+id)
+		}
+	}
+	return admins
+}
+
+// Warnings are problems that do not stop the bot: the HTTP listener's, then
+// each platform's. check-config prints them; run logs them.
+func (c *Config) Warnings() []string {
+	out := c.HTTP.warnings()
+	for _, name := range sortedKeys(c.Platforms) {
+		out = append(out, c.Platforms[name].Warnings(name)...)
+	}
+	return out
+}
+
+// minAdminToken is the shortest admin token that does not draw a warning.
+const minAdminToken = 16
+
+func (h HTTPConfig) warnings() []string {
+	if h.Listen == "" {
+		return nil
+	}
+	var out []string
+	if tok := h.AdminToken.Reveal(); tok != "" && len(tok) < minAdminToken {
+		out = append(out, fmt.Sprintf("http.admin_token: shorter than %d characters; use a long random value (e.g. openssl rand -hex 32)", minAdminToken))
+	}
+	if loopbackListen(h.Listen) {
+		return out
+	}
+	if h.AdminToken == "" {
+		out = append(out, fmt.Sprintf("http.listen: %q is reachable from other hosts and http.admin_token is empty: /admin/backup stays off (and `collabbot backup` cannot copy a running bot's store) until you set http.admin_token", h.Listen))
+	}
+	out = append(out, fmt.Sprintf("http.listen: %q is reachable from other hosts over plain HTTP: put a TLS-terminating reverse proxy in front (the admin token and webhooks cross the network), or listen on 127.0.0.1", h.Listen))
+	return out
+}
+
+// loopbackListen reports whether a host:port only accepts local callers.
+// An empty host, 0.0.0.0 and :: listen on every interface.
+func loopbackListen(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // Defaults turns the file into the bot's global defaults.
 func (c *Config) Defaults() (bot.Defaults, error) {

@@ -6,6 +6,7 @@
 //	collabbot check-config -config FILE   validate a config file
 //	collabbot parse [-now T] [-tz ZONE]   parse messages from stdin as JSON lines
 //	collabbot backup [-config FILE] OUT   consistent hot copy of the store
+//	collabbot check-db [-config FILE | -db FILE]   check the store file completely
 package main
 
 import (
@@ -16,6 +17,10 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
+
+	"collabbot/store"
+
 	// The static binary must know Asia/Shanghai on images with no zoneinfo.
 	_ "time/tzdata"
 )
@@ -32,6 +37,8 @@ Usage:
   collabbot check-config -config FILE       validate a config file and exit
   collabbot parse [-now RFC3339] [-tz ZONE] read messages from stdin, print one JSON result per line
   collabbot backup [-config FILE] OUT       write a consistent copy of the store to OUT
+  collabbot check-db [-config FILE | -db FILE]
+                                            check every page of the store; list every problem
 `
 
 // Main runs a subcommand and returns the exit code.
@@ -52,6 +59,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdParse(args[1:], stdin, stdout)
 	case "backup":
 		err = cmdBackup(args[1:], stdout)
+	case "check-db":
+		err = cmdCheckDB(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -98,19 +107,56 @@ func cmdCheckConfig(args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	var enabled []string
-	if cfg.Lark.Enabled {
-		enabled = append(enabled, "lark")
-	}
-	if cfg.DingTalk.Enabled {
-		enabled = append(enabled, "dingtalk")
-	}
+	enabled := cfg.EnabledPlatforms()
 	if len(enabled) == 0 {
 		enabled = append(enabled, "none (console only)")
 	}
 	fmt.Fprintf(stdout, "%s: OK (platforms: %s)\n", *path, strings.Join(enabled, ", "))
+	// Warnings are printed, and do not fail the check.
+	for _, w := range cfg.Warnings() {
+		fmt.Fprintf(stdout, "warning: %s\n", w)
+	}
 	for _, w := range calendarWarnings(cal, nowIn(cfg.Timezone)) {
 		fmt.Fprintf(stdout, "warning: %s\n", w)
+	}
+	return nil
+}
+
+// cmdCheckDB checks the whole store file, read-only and with no time
+// budget, and prints every problem; problems make the exit status non-zero.
+func cmdCheckDB(args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("check-db", flag.ContinueOnError)
+	path := fs.String("config", "", "config file (for store.path)")
+	dbPath := fs.String("db", "", "store file (default: store.path, collabbot.db)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("usage: collabbot check-db [-config FILE | -db FILE]")
+	}
+	file := *dbPath
+	if file == "" {
+		cfg, err := loadOptional(*path)
+		if err != nil {
+			return err
+		}
+		file = cfg.Store.Path
+	}
+	rep, err := store.CheckFile(file, 200*time.Millisecond)
+	switch {
+	case errors.Is(err, store.ErrLocked):
+		return fmt.Errorf("%s is in use by a running collabbot; check a copy: collabbot backup -config FILE copy.db && collabbot check-db -db copy.db", file)
+	case errors.Is(err, store.ErrCorrupt) && rep != nil && len(rep.Problems) > 0:
+		for _, p := range rep.Problems {
+			fmt.Fprintf(stdout, "problem: %s\n", p)
+		}
+		return fmt.Errorf("%s: %d problems: the store is damaged; restore it from a backup (`collabbot backup` makes them)", file, len(rep.Problems))
+	case err != nil:
+		return err
+	}
+	fmt.Fprintf(stdout, "ok: %d bytes, schema v%d, no problems (%s)\n", rep.Size, rep.Schema, file)
+	if rep.Schema > store.SchemaVersion {
+		fmt.Fprintf(stdout, "note: schema v%d is newer than this binary's v%d: use a newer collabbot with this file\n", rep.Schema, store.SchemaVersion)
 	}
 	return nil
 }

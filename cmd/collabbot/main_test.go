@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"collabbot/adapters/dingtalk"
+	"collabbot/adapters/lark"
+	"collabbot/adapters/platform"
 	"collabbot/rules"
 )
 
@@ -135,8 +138,47 @@ func TestConfigExample(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config.example.yaml: %v", err)
 	}
-	if cfg.Lark.AppSecret != "s3cr3t" || cfg.Schedule.DailyNudge != "17:00" || cfg.Timezone != "Asia/Shanghai" {
+	if cfg.Schedule.DailyNudge != "17:00" || cfg.Timezone != "Asia/Shanghai" || cfg.HTTP.AdminToken.Reveal() != "tok" {
 		t.Errorf("parsed example: %+v", cfg)
+	}
+	// Every registered platform's section is in the example, decoded into
+	// the platform's own type.
+	for _, p := range platform.All() {
+		if !strings.Contains(string(data), "\n"+p.Name+":\n") {
+			t.Errorf("config.example.yaml has no %s: section", p.Name)
+		}
+	}
+	lk, ok := cfg.Platforms["lark"].(*lark.Config)
+	if !ok || lk.AppSecret.Reveal() != "s3cr3t" || lk.AppID != "cli_x" || lk.Mode != "ws" {
+		t.Errorf("lark section: %#v", cfg.Platforms["lark"])
+	}
+	dt, ok := cfg.Platforms["dingtalk"].(*dingtalk.Config)
+	if !ok || dt.ClientSecret.Reveal() != "d1ng" || dt.BaseURL != "https://api.dingtalk.com" {
+		t.Errorf("dingtalk section: %#v", cfg.Platforms["dingtalk"])
+	}
+	if got := cfg.EnabledPlatforms(); len(got) != 0 {
+		t.Errorf("the example enables %v; it should enable nothing", got)
+	}
+}
+
+// A platform's section that is not in the file keeps the platform's
+// defaults, and its admins become name:id bot admins.
+func TestConfigPlatformDefaultsAndAdmins(t *testing.T) {
+	cfg, err := ParseConfig([]byte("dingtalk:\n  admins: [manager1]\nlark:\n  admins: [ou_1]\n"), func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lk := cfg.Platforms["lark"].(*lark.Config); lk.BaseURL != lark.FeishuBaseURL || lk.Mode != lark.ModeWS {
+		t.Errorf("lark defaults lost: %#v", lk)
+	}
+	if len(cfg.Platforms) != len(platform.All()) {
+		t.Errorf("%d platform sections for %d registered platforms", len(cfg.Platforms), len(platform.All()))
+	}
+	admins := strings.Join(cfg.BotAdmins(), " ")
+	for _, id := range []string{"lark:ou_1", "dingtalk:manager1"} {
+		if !strings.Contains(" "+admins+" ", " "+id+" ") {
+			t.Errorf("%s is not among the bot's admins %q", id, admins)
+		}
 	}
 }
 
@@ -148,10 +190,15 @@ func TestConfigStrictAndPathQualified(t *testing.T) {
 	}{
 		{"unknown key", "lark:\n  app_secrett: x\n", []string{"lark.app_secrett: unknown key", `did you mean "lark.app_secret"`}},
 		{"unknown top", "schedul:\n  daily_nudge: \"17:00\"\n", []string{"schedul: unknown key", `"schedule"`}},
+		{"misspelt platform", "dingtlak:\n  enabled: true\n", []string{"dingtlak: unknown key", `did you mean "dingtalk"`}},
+		{"tuning field not in the file", "dingtalk:\n  http_timeout: 5s\n", []string{"dingtalk.http_timeout: unknown key"}},
+		{"platform type error", "lark:\n  enabled: maybe\n", []string{"lark:", "maybe"}},
+		{"nested unknown", "http:\n  admin_tokn: x\n", []string{"http.admin_tokn: unknown key", `did you mean "http.admin_token"`}},
 		{"bad values, all reported", "timezone: Mars/Olympus\nschedule:\n  daily_nudge: \"25:00\"\n  weekly_summary: Someday\nworkday:\n  start: \"18:00\"\n  end: \"09:00\"\n",
 			[]string{"timezone:", "schedule.daily_nudge:", "schedule.weekly_summary:", "workday.end:"}},
 		{"missing env", "lark:\n  enabled: true\n  app_id: a\n  app_secret: ${NOPE_SECRET}\n", []string{"lark.app_secret: environment variable NOPE_SECRET is not set"}},
-		{"enabled without secrets", "dingtalk:\n  enabled: true\n", []string{"dingtalk.client_id: must be set", "dingtalk.client_secret: must be set"}},
+		{"enabled without secrets", "dingtalk:\n  enabled: true\n", []string{"dingtalk.client_id: required", "dingtalk.client_secret: required"}},
+		{"both platforms' problems", "dingtalk:\n  enabled: true\nlark:\n  enabled: true\n  mode: pigeon\n", []string{"dingtalk.client_id:", "lark.app_id:", "lark.mode:"}},
 		{"bad durations", "rules:\n  ack_window: forever\n", []string{"rules.ack_window:"}},
 	}
 	for _, c := range cases {
@@ -176,8 +223,8 @@ func TestConfigEnvExpansionIsValueOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Lark.AppSecret != secret {
-		t.Errorf("secret = %q, want %q", cfg.Lark.AppSecret, secret)
+	if got := cfg.Platforms["lark"].(*lark.Config).AppSecret.Reveal(); got != secret {
+		t.Errorf("secret = %q, want %q", got, secret)
 	}
 	_, err = ParseConfig([]byte("lark:\n  enabled: true\n  app_id: cli\n  app_secret: ${S}\n  mode: carrier-pigeon\n"), func(k string) (string, bool) { return "TOPSECRET", k == "S" })
 	if err == nil || strings.Contains(err.Error(), "TOPSECRET") {

@@ -65,6 +65,7 @@ store:
   path: %s
 http:
   listen: 127.0.0.1:0
+  admin_token: ${T_ADMIN_TOKEN}
 lark:
   enabled: true
   app_id: %s
@@ -78,7 +79,8 @@ dingtalk:
 log:
   level: debug
 `, filepath.Join(dir, "run.db"), lk.AppID(), lk.URL, dt.URL)
-	env := map[string]string{"T_LARK_SECRET": lk.AppSecret(), "T_DING_SECRET": "ding-secret-value"}
+	const adminToken = "admin-token-for-the-run-test"
+	env := map[string]string{"T_LARK_SECRET": lk.AppSecret(), "T_DING_SECRET": "ding-secret-value", "T_ADMIN_TOKEN": adminToken}
 	cfg, err := ParseConfig([]byte(yml), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
@@ -149,8 +151,10 @@ log:
 			t.Errorf("GET %s: %d", path, resp.StatusCode)
 		}
 	}
-	// A hot backup from the running bot.
-	resp, err := http.Get(base + "/admin/backup")
+	// A hot backup from the running bot, for the holder of the token.
+	req, _ := http.NewRequest("GET", base+"/admin/backup", nil)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +166,7 @@ log:
 
 	// `collabbot backup` while the bot holds the store's lock: it fetches a
 	// consistent copy from the running bot, which holds both tasks.
-	backupCfg := writeFile(t, "backup.yaml", fmt.Sprintf("store:\n  path: %s\nhttp:\n  listen: %s\n", cfg.Store.Path, a.httpAddr()))
+	backupCfg := writeFile(t, "backup.yaml", fmt.Sprintf("store:\n  path: %s\nhttp:\n  listen: %s\n  admin_token: %s\n", cfg.Store.Path, a.httpAddr(), adminToken))
 	copyPath := filepath.Join(dir, "copy.db")
 	stdout, stderr, code := run(t, "", "backup", "-config", backupCfg, copyPath)
 	if code != 0 || !strings.Contains(stdout, "from the running bot") {
@@ -199,7 +203,7 @@ log:
 	case <-time.After(20 * time.Second):
 		t.Fatal("serve did not stop")
 	}
-	for _, secret := range []string{lk.AppSecret(), "ding-secret-value", lk.Token(), dt.LastToken()} {
+	for _, secret := range []string{lk.AppSecret(), "ding-secret-value", lk.Token(), dt.LastToken(), adminToken} {
 		if secret != "" && strings.Contains(logs.String(), secret) {
 			t.Errorf("a secret or token appears in the log")
 		}

@@ -2,48 +2,43 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
-	"collabbot/adapters/dingtalk"
-	"collabbot/adapters/lark"
-	"collabbot/bot"
+	"collabbot/adapters/platform"
+	"collabbot/bot/remind"
 )
 
-// addPlatformAdapters builds the enabled platform adapters and hands them
-// to the app (started later by startAdapters). Lark's webhook mode mounts
-// its handler on the app's HTTP listener.
+// addPlatformAdapters builds every enabled registered platform's adapter
+// and hands it to the app (started later by startAdapters). An adapter in
+// webhook mode mounts its handler on the app's HTTP listener, when there is
+// one.
 func (a *app) addPlatformAdapters(cfg Config) error {
-	if cfg.Lark.Enabled {
-		l, err := lark.New(lark.Config{
-			AppID: cfg.Lark.AppID, AppSecret: cfg.Lark.AppSecret, BaseURL: cfg.Lark.BaseURL, Mode: cfg.Lark.Mode,
-			VerificationToken: cfg.Lark.VerificationToken, EncryptKey: cfg.Lark.EncryptKey, Admins: cfg.Lark.Admins,
-		}, a.log.With("platform", bot.PlatformLark), a.reg)
+	for _, p := range platform.All() {
+		pc := cfg.Platforms[p.Name]
+		if pc == nil || !pc.Enabled() {
+			continue
+		}
+		for _, w := range pc.Warnings(p.Name) {
+			a.log.Warn(w)
+		}
+		env := platform.Env{Log: a.log.With("platform", p.Name), Metrics: a.reg}
+		if cfg.HTTP.Listen != "" {
+			env.Handle = a.mux.Handle
+		}
+		ad, err := pc.Build(env)
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", p.Name, err)
 		}
-		a.adapters = append(a.adapters, l)
-		if cfg.Lark.Mode == lark.ModeWebhook {
-			a.mux.Handle("/lark/events", l.HTTPHandler())
-		}
-	}
-	if cfg.DingTalk.Enabled {
-		d, err := dingtalk.New(dingtalk.Config{
-			ClientID: cfg.DingTalk.ClientID, ClientSecret: cfg.DingTalk.ClientSecret, RobotCode: cfg.DingTalk.RobotCode,
-			BaseURL: cfg.DingTalk.BaseURL, CardTemplateID: cfg.DingTalk.CardTemplateID, Admins: cfg.DingTalk.Admins,
-		}, a.log.With("platform", bot.PlatformDingTalk), a.reg)
-		if err != nil {
-			return err
-		}
-		a.adapters = append(a.adapters, d)
+		a.adapters = append(a.adapters, ad)
 	}
 	return nil
 }
 
-// startEngine starts the reminder engine once the adapters are registered
-// as senders. In the console the cron ticks on the simulated clock and
-// /clock runs what is due at once.
+// startEngine starts the reminder engine on the send stage. In the console
+// the cron ticks on the simulated clock and /clock runs what is due at once.
 func (a *app) startEngine(ctx context.Context, now func() time.Time) error {
-	e, err := bot.NewEngine(a.bot, bot.EngineOptions{Registerer: a.reg, Log: a.log, Now: now})
+	e, err := remind.New(a.bot, a.stage, remind.Options{Location: a.bot.Defaults().Location, Log: a.log, Now: now})
 	if err != nil {
 		return err
 	}

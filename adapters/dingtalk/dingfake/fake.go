@@ -45,6 +45,19 @@ type Server struct {
 	WebhookTTL time.Duration
 	// AckTimeout bounds Push* waits for an ack [5s].
 	AckTimeout time.Duration
+	// RedeliverAfter, when > 0, makes PushBotMessageAsync deliver a robot
+	// message again (same data: msgId, sessionWebhook) when no ack of code
+	// 200 came within it, or at once on the next connection when the
+	// socket closed before the ack. DingTalk itself does not redeliver
+	// robot messages (platforms.md), so this is off by default: a frame
+	// not acked is then lost. Set it before pushing.
+	RedeliverAfter time.Duration
+	// MaxRedeliveries bounds the redeliveries of one message [4].
+	MaxRedeliveries int
+	// LenientCardReuse makes a createAndDeliver with an outTrackId already
+	// used succeed without a second card, instead of DingTalk's
+	// param.cardAlreadyExist error (platforms-2.md §7).
+	LenientCardReuse bool
 
 	srv *httptest.Server
 	URL string
@@ -65,6 +78,19 @@ type Server struct {
 	seq       int
 	cardOff   string // when set, createAndDeliver answers this error code
 	connCh    chan struct{}
+
+	newest      *wsConn                 // the latest stream connection
+	cardCreates map[string]int          // outTrackId → createAndDeliver calls
+	matchFaults map[string][]matchFault // api → one-shot faults chosen by body
+	hung        int
+	hungTotal   int
+	release     chan struct{} // closed and replaced by ReleaseHung
+	onHang      func(api string)
+	onAck       func(msgID string)
+	events      []*tracked
+	frames      map[string]*delivery // frame messageId → tracked delivery
+	closed      chan struct{}
+	closeOnce   sync.Once
 }
 
 type hookState struct {
@@ -74,8 +100,9 @@ type hookState struct {
 }
 
 type wsConn struct {
-	c  *websocket.Conn
-	mu sync.Mutex
+	c    *websocket.Conn
+	mu   sync.Mutex
+	done chan struct{} // closed when the read loop ends
 }
 
 func (w *wsConn) write(v any) error {
@@ -92,6 +119,14 @@ type Fault struct {
 	// Drop closes the connection without answering (the request may have
 	// been processed: the fake records it).
 	Drop bool
+	// Hang holds the call before it is processed. Released (ReleaseHung)
+	// while the client still waits, it is processed and answered as
+	// usual; a client that gives up (or dies) first leaves nothing sent.
+	// Status and Code are ignored.
+	Hang bool
+	// HangAfter processes the call (it is recorded: the message went out)
+	// and holds the answer until ReleaseHung or until the client gives up.
+	HangAfter bool
 }
 
 // Sent is one message that reached the fake.
@@ -134,6 +169,11 @@ func New(clientID, clientSecret string) *Server {
 		calls:        map[string]int{},
 		waiters:      map[string]chan Ack{},
 		connCh:       make(chan struct{}),
+		cardCreates:  map[string]int{},
+		matchFaults:  map[string][]matchFault{},
+		release:      make(chan struct{}),
+		frames:       map[string]*delivery{},
+		closed:       make(chan struct{}),
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+PathOpen, s.open)
@@ -150,6 +190,8 @@ func New(clientID, clientSecret string) *Server {
 
 // Close drops every socket and stops the server.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
+	s.ReleaseHung()
 	s.DropSockets()
 	s.srv.CloseClientConnections()
 	s.srv.Close()
@@ -171,11 +213,18 @@ func apiError(w http.ResponseWriter, status int, code string) {
 	writeJSON(w, status, map[string]string{"code": code, "message": "fake: " + code, "requestid": randID("req")})
 }
 
-// count records a call and pops a pending fault for it.
-func (s *Server) count(api string) (Fault, bool) {
+// count records a call and pops a pending fault for it: first one chosen
+// by FailWhen whose match accepts body, else the next FailNext one.
+func (s *Server) count(api string, body []byte) (Fault, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls[api]++
+	for i, m := range s.matchFaults[api] {
+		if m.match(body) {
+			s.matchFaults[api] = append(s.matchFaults[api][:i:i], s.matchFaults[api][i+1:]...)
+			return m.f, true
+		}
+	}
 	if fs := s.faults[api]; len(fs) > 0 {
 		s.faults[api] = fs[1:]
 		return fs[0], true
@@ -191,7 +240,7 @@ func (s *Server) open(w http.ResponseWriter, r *http.Request) {
 			Type, Topic string
 		} `json:"subscriptions"`
 	}
-	if f, ok := s.count(PathOpen); ok {
+	if f, ok := s.count(PathOpen, nil); ok {
 		apiError(w, f.Status, f.Code)
 		return
 	}
@@ -225,9 +274,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	wc := &wsConn{c: c}
+	wc := &wsConn{c: c, done: make(chan struct{})}
 	s.mu.Lock()
 	s.conns[wc] = true
+	s.newest = wc
 	s.opens++
 	close(s.connCh)
 	s.connCh = make(chan struct{})
@@ -235,8 +285,12 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		s.mu.Lock()
 		delete(s.conns, wc)
+		if s.newest == wc {
+			s.newest = nil
+		}
 		s.mu.Unlock()
 		_ = c.Close()
+		close(wc.done)
 	}()
 	for {
 		_, data, err := c.ReadMessage()
@@ -248,6 +302,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		a.MessageID = a.Headers["messageId"]
+		if s.trackedAck(a) {
+			continue
+		}
 		s.mu.Lock()
 		s.acks++
 		ch := s.waiters[a.MessageID]
@@ -260,7 +317,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
-	if f, ok := s.count(PathToken); ok {
+	if f, ok := s.count(PathToken, nil); ok {
 		apiError(w, f.Status, f.Code)
 		return
 	}
@@ -278,26 +335,36 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 }
 
 // authorized checks the access token and applies an injected fault. It
-// returns false when it has answered.
-func (s *Server) authorized(w http.ResponseWriter, r *http.Request, api string) (ok, record bool) {
-	f, faulty := s.count(api)
+// returns false when it has answered; holdAnswer asks the caller to hang
+// (s.hang) after recording and before answering.
+func (s *Server) authorized(w http.ResponseWriter, r *http.Request, api string, body []byte) (ok, record, holdAnswer bool) {
+	f, faulty := s.count(api, body)
 	s.mu.Lock()
 	valid := s.tokens[r.Header.Get("x-acs-dingtalk-access-token")]
 	s.mu.Unlock()
 	if !valid {
 		apiError(w, http.StatusUnauthorized, "InvalidAuthentication")
-		return false, false
+		return false, false, false
+	}
+	if faulty && f.Hang {
+		if !s.hang(r, api) {
+			return false, false, false // the client gave up: nothing sent
+		}
+		return true, true, false
+	}
+	if faulty && f.HangAfter {
+		return true, true, true
 	}
 	if faulty {
 		if f.Drop {
 			// The caller drops the connection after recording the request,
 			// so a test that sees the client's error also sees the record.
-			return false, true
+			return false, true, false
 		}
 		apiError(w, f.Status, f.Code)
-		return false, false
+		return false, false, false
 	}
-	return true, true
+	return true, true, false
 }
 
 func dropConn(w http.ResponseWriter) {
@@ -315,7 +382,7 @@ func (s *Server) robotSend(via string) http.HandlerFunc {
 	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
-		ok, record := s.authorized(w, r, api)
+		ok, record, hold := s.authorized(w, r, api, raw)
 		if !ok && record {
 			defer dropConn(w)
 		}
@@ -346,6 +413,9 @@ func (s *Server) robotSend(via string) http.HandlerFunc {
 			}
 			s.record(Sent{Via: via, Chat: req.OpenConversationID, UserIDs: req.UserIDs, MsgType: req.MsgKey, Text: text, Title: p["title"], Raw: string(raw)})
 		}
+		if hold && !s.hang(r, api) {
+			return
+		}
 		if ok {
 			writeJSON(w, http.StatusOK, map[string]string{"processQueryKey": randID("pqk")})
 		}
@@ -360,7 +430,7 @@ func (s *Server) record(m Sent) {
 
 func (s *Server) cardDeliver(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
-	ok, record := s.authorized(w, r, PathCardDeliver)
+	ok, record, hold := s.authorized(w, r, PathCardDeliver, raw)
 	if !ok && record {
 		defer dropConn(w)
 	}
@@ -388,9 +458,17 @@ func (s *Server) cardDeliver(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	off := s.cardOff
 	dup := s.cards[req.OutTrackID]
+	s.cardCreates[req.OutTrackID]++
+	lenient := s.LenientCardReuse
 	s.mu.Unlock()
 	if ok && off != "" {
 		apiError(w, http.StatusBadRequest, off)
+		return
+	}
+	if ok && dup && !lenient {
+		// One card per outTrackId: the platform neither delivers a second
+		// card nor applies the new data.
+		apiError(w, http.StatusBadRequest, "param.cardAlreadyExist")
 		return
 	}
 	space, chat := splitSpace(req.OpenSpaceID)
@@ -407,6 +485,9 @@ func (s *Server) cardDeliver(w http.ResponseWriter, r *http.Request) {
 		s.cards[req.OutTrackID] = true
 		s.mu.Unlock()
 		s.record(m)
+	}
+	if hold && !s.hang(r, PathCardDeliver) {
+		return
 	}
 	if ok {
 		writeJSON(w, http.StatusOK, map[string]any{"success": true, "result": map[string]any{
@@ -430,7 +511,7 @@ func splitSpace(id string) (space, target string) {
 func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	raw, _ := io.ReadAll(r.Body)
 	session := r.PathValue("session")
-	f, faulty := s.count(PathWebhook)
+	f, faulty := s.count(PathWebhook, raw)
 	s.mu.Lock()
 	h := s.hooks[session]
 	s.mu.Unlock()
@@ -438,7 +519,14 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"errcode": 300001, "errmsg": "session 不存在"})
 		return
 	}
-	if faulty {
+	hold := faulty && f.HangAfter
+	if faulty && f.Hang {
+		if !s.hang(r, PathWebhook) {
+			return
+		}
+		faulty = false
+	}
+	if faulty && !hold {
 		if f.Drop {
 			dropConn(w)
 			return
@@ -479,6 +567,9 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.record(m)
+	if hold && !s.hang(r, PathWebhook) {
+		return
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"errcode": 0, "errmsg": "ok"})
 }
 
@@ -696,6 +787,13 @@ type BotMessage struct {
 // PushBotMessage sends a robot message over the stream and waits for the
 // client's ack.
 func (s *Server) PushBotMessage(m BotMessage) (Ack, error) {
+	_, data := s.botData(m)
+	return s.push("CALLBACK", TopicBotMessage, data)
+}
+
+// botData fills m's defaults, opens its session webhook and renders the
+// frame data.
+func (s *Server) botData(m BotMessage) (msgID, data string) {
 	if m.MsgID == "" {
 		m.MsgID = randID("msg")
 	}
@@ -715,7 +813,7 @@ func (s *Server) PushBotMessage(m BotMessage) (Ack, error) {
 		m.CreateAt = time.Now()
 	}
 	at := append([]AtUser{{DingtalkID: BotUserID}}, m.AtUsers...)
-	data, _ := json.Marshal(map[string]any{
+	raw, _ := json.Marshal(map[string]any{
 		"conversationId":            m.ConversationID,
 		"conversationType":          m.ConversationType,
 		"conversationTitle":         "fake group",
@@ -736,7 +834,7 @@ func (s *Server) PushBotMessage(m BotMessage) (Ack, error) {
 		"robotCode":                 s.ClientID,
 		"msgtype":                   "text",
 	})
-	return s.push("CALLBACK", TopicBotMessage, string(data))
+	return m.MsgID, string(raw)
 }
 
 // CardCallback is a card button click.

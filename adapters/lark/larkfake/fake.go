@@ -33,6 +33,24 @@ type Options struct {
 	// RateLimitReset is the x-ogw-ratelimit-reset value (seconds) sent with
 	// an injected 429 (default 1).
 	RateLimitReset int
+
+	// RedeliverAfter is how long an event pushed with PushAsync may go
+	// without an ack of code 200 before it is delivered again (Lark: 3 s
+	// to ack, first redelivery at 15 s; default here 3 s). An ack with
+	// another code also waits for it; a socket lost before the ack makes
+	// the event go out again as soon as a client is connected.
+	RedeliverAfter time.Duration
+	// MaxRedeliveries bounds how often a PushAsync event is delivered
+	// again: 0 means 4 (Lark: 15 s, 5 min, 1 h, 6 h), negative never.
+	MaxRedeliveries int
+	// OnAck, when set, is called the instant an ack of code 200 for a
+	// PushAsync event arrives, on the socket's read goroutine (so nothing
+	// else is read from that socket until it returns), with the event's
+	// message_id (its event_id when it has none). It is called for every
+	// 200 ack, redeliveries' included. See also SetOnAck.
+	OnAck func(messageID string)
+	// UUIDWindow is how long a send's uuid dedupes (default 1 h).
+	UUIDWindow time.Duration
 }
 
 // Fault is an injected send failure.
@@ -51,6 +69,14 @@ const (
 	// FaultSlow performs the send and answers after Options-independent
 	// 2 s, long enough for a client with a short timeout to give up.
 	FaultSlow
+	// FaultHang performs the send (it is recorded), then holds the answer
+	// until ReleaseHung or until the client gives up: a crash now leaves a
+	// message that was posted although the client never learned it.
+	FaultHang
+	// FaultHangBefore holds the request before it is processed. Released
+	// (ReleaseHung) while the client still waits, it is processed and
+	// answered; a client that gives up first leaves nothing posted.
+	FaultHangBefore
 )
 
 // Sent is one message the client created, replied or patched.
@@ -100,7 +126,17 @@ type Server struct {
 	rejectToken  int
 	faults       []Fault
 	sent         []Sent
-	uuids        map[string]string // uuid → message id (platform dedupe, 1 h)
+	uuids        map[string]uuidRec // uuid → first message (platform dedupe, UUIDWindow)
+	uuidCalls    map[string]int     // uuid → send requests carrying it
+	deduped      int
+	hung         int
+	release      chan struct{} // closed and replaced by ReleaseHung
+	onHang       func(Fault)
+	onAck        func(messageID string)
+	events       []*tracked
+	frames       map[string]*delivery // frame id → a PushAsync delivery
+	closed       chan struct{}
+	closeOnce    sync.Once
 	msgChat      map[string]string // message id → chat id
 	chats        map[string]Chat
 	users        map[string]string
@@ -124,14 +160,29 @@ func New(opts Options) *Server {
 	if opts.RateLimitReset <= 0 {
 		opts.RateLimitReset = 1
 	}
-	s := &Server{
-		opts:    opts,
-		uuids:   map[string]string{},
-		msgChat: map[string]string{},
-		chats:   map[string]Chat{},
-		users:   map[string]string{},
-		ws:      newHub(),
+	if opts.RedeliverAfter <= 0 {
+		opts.RedeliverAfter = 3 * time.Second
 	}
+	if opts.MaxRedeliveries == 0 {
+		opts.MaxRedeliveries = 4
+	}
+	if opts.UUIDWindow <= 0 {
+		opts.UUIDWindow = time.Hour
+	}
+	s := &Server{
+		opts:      opts,
+		uuids:     map[string]uuidRec{},
+		uuidCalls: map[string]int{},
+		release:   make(chan struct{}),
+		onAck:     opts.OnAck,
+		frames:    map[string]*delivery{},
+		closed:    make(chan struct{}),
+		msgChat:   map[string]string{},
+		chats:     map[string]Chat{},
+		users:     map[string]string{},
+		ws:        newHub(),
+	}
+	s.ws.ackHook = s.trackedAck
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /open-apis/auth/v3/tenant_access_token/internal", s.handleToken)
 	mux.HandleFunc("POST /callback/ws/endpoint", s.handleEndpoint)
@@ -149,6 +200,8 @@ func New(opts Options) *Server {
 
 // Close drops every websocket and stops the HTTP server.
 func (s *Server) Close() {
+	s.closeOnce.Do(func() { close(s.closed) })
+	s.ReleaseHung()
 	s.ws.closeAll()
 	s.http.Close()
 }
@@ -345,10 +398,21 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, kind, target strin
 		http.Error(w, "internal error", 500)
 		return
 	}
+	if fault == FaultHangBefore {
+		s.mu.Unlock()
+		if !s.hang(r, fault) {
+			return // the client gave up: nothing was posted
+		}
+		s.mu.Lock()
+	}
+	if b.UUID != "" {
+		s.uuidCalls[b.UUID]++
+	}
 	id := target
 	if kind != "patch" {
-		if prev, ok := s.uuids[b.UUID]; ok && b.UUID != "" {
-			id = prev // platform-side idempotency: same uuid, same message
+		if prev, ok := s.uuids[b.UUID]; ok && b.UUID != "" && time.Since(prev.at) < s.opts.UUIDWindow {
+			id = prev.id // platform-side idempotency: same uuid, same message
+			s.deduped++
 		} else {
 			s.msgSeq++
 			id = fmt.Sprintf("om_sent%04d", s.msgSeq)
@@ -358,7 +422,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, kind, target strin
 			}
 			s.msgChat[id] = chat
 			if b.UUID != "" {
-				s.uuids[b.UUID] = id
+				s.uuids[b.UUID] = uuidRec{id: id, at: time.Now()}
 			}
 			s.sent = append(s.sent, Sent{Kind: kind, MessageID: id, ChatID: chat, ReplyTo: target,
 				MsgType: b.MsgType, Content: b.Content, UUID: b.UUID})
@@ -376,6 +440,10 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, kind, target strin
 		select {
 		case <-time.After(2 * time.Second):
 		case <-r.Context().Done():
+			return
+		}
+	case FaultHang:
+		if !s.hang(r, fault) {
 			return
 		}
 	}

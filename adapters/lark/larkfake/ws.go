@@ -26,12 +26,16 @@ type wsHub struct {
 	dials   atomic.Int64
 	pings   atomic.Int64
 	seq     atomic.Int64
+	// ackHook, when set, sees every data frame the client sends back
+	// before the synchronous Push waiters do; true means it was consumed.
+	ackHook func(frameID string, payload []byte) bool
 }
 
 type wsConn struct {
 	c       *websocket.Conn
 	writeMu sync.Mutex
 	service int32
+	done    chan struct{} // closed when the read loop ends
 }
 
 func newHub() *wsHub {
@@ -51,7 +55,7 @@ func (h *wsHub) serve(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return
 	}
-	conn := &wsConn{c: c, service: int32(svc)}
+	conn := &wsConn{c: c, service: int32(svc), done: make(chan struct{})}
 	h.dials.Add(1)
 	h.mu.Lock()
 	h.conns[conn] = true
@@ -75,6 +79,7 @@ func (h *wsHub) readLoop(conn *wsConn) {
 			h.setCurrentLocked(nil)
 		}
 		h.mu.Unlock()
+		close(conn.done) // after: a waiter woken by it finds no dead current
 	}()
 	for {
 		mt, data, err := conn.c.ReadMessage()
@@ -97,6 +102,9 @@ func (h *wsHub) readLoop(conn *wsConn) {
 			_ = conn.write(&pong)
 		case f.Method == int32(larkws.FrameTypeData):
 			id := hs.GetString(larkws.HeaderMessageID)
+			if h.ackHook != nil && h.ackHook(id, f.Payload) {
+				continue
+			}
 			h.mu.Lock()
 			ch := h.pending[id]
 			delete(h.pending, id)
@@ -165,17 +173,7 @@ func (h *wsHub) push(ctx context.Context, payload []byte) ([]byte, error) {
 		delete(h.pending, id)
 		h.mu.Unlock()
 	}()
-	f := larkws.Frame{
-		SeqID: uint64(n), LogID: uint64(n), Service: conn.service, Method: int32(larkws.FrameTypeData),
-		Headers: []larkws.Header{
-			{Key: larkws.HeaderType, Value: string(larkws.MessageTypeEvent)},
-			{Key: larkws.HeaderMessageID, Value: id},
-			{Key: larkws.HeaderSum, Value: "1"},
-			{Key: larkws.HeaderSeq, Value: "0"},
-			{Key: larkws.HeaderTraceID, Value: "trace-" + id},
-		},
-		Payload: payload,
-	}
+	f := eventFrame(conn, uint64(n), id, payload)
 	if err := conn.write(&f); err != nil {
 		return nil, err
 	}
@@ -184,6 +182,21 @@ func (h *wsHub) push(ctx context.Context, payload []byte) ([]byte, error) {
 		return ack, nil
 	case <-ctx.Done():
 		return nil, fmt.Errorf("larkfake: no ack for frame %s", id)
+	}
+}
+
+// eventFrame is the data frame that carries one event payload.
+func eventFrame(conn *wsConn, n uint64, id string, payload []byte) larkws.Frame {
+	return larkws.Frame{
+		SeqID: n, LogID: n, Service: conn.service, Method: int32(larkws.FrameTypeData),
+		Headers: []larkws.Header{
+			{Key: larkws.HeaderType, Value: string(larkws.MessageTypeEvent)},
+			{Key: larkws.HeaderMessageID, Value: id},
+			{Key: larkws.HeaderSum, Value: "1"},
+			{Key: larkws.HeaderSeq, Value: "0"},
+			{Key: larkws.HeaderTraceID, Value: "trace-" + id},
+		},
+		Payload: payload,
 	}
 }
 

@@ -1,4 +1,8 @@
-package bot
+// Package chat is the contract between the bot and chat platforms: the
+// neutral messages, replies and cards, the Adapter and Intake interfaces,
+// classified send errors, and mention tokens. It imports only the standard
+// library, so an adapter links neither the store nor the rules.
+package chat
 
 import (
 	"context"
@@ -57,14 +61,17 @@ type Reply struct {
 	// Mentions lists every user whose token appears in Text or Card. A token
 	// for a user not listed here is rendered as plain text.
 	Mentions []User
-	// Card, when set, is rendered as an interactive card by adapters that
-	// implement CardSender; the others post Text.
+	// Card, when set, is rendered as an interactive card (the console
+	// prints it); Text is the fallback where a card cannot go.
 	Card *Card
 	// Key is a stable idempotency key: the same Key means the same message,
 	// so a retried send must not post twice (Lark uuid, outbox key).
 	Key string
 	// Urgent messages may be posted in quiet hours.
 	Urgent bool
+	// Update, when set, is the platform id of an earlier card message that
+	// this reply's Card replaces (Lark message id, DingTalk outTrackId).
+	Update string
 }
 
 // Card is a platform-neutral interactive card.
@@ -118,17 +125,24 @@ type ActionResult struct {
 	ToastKind string
 	Card      *Card
 	Mentions  []User
-	// Followups are posted to the chat after the answer (e.g. the help
-	// flag's @-mention of the lead).
-	Followups []Reply
 }
 
-// Handler is what adapters call. HandleMessage returns the replies to post
-// (none for plain chat or a redelivered message); adapters post them in
-// order. Both methods are safe for concurrent use.
-type Handler interface {
-	HandleMessage(ctx context.Context, m Message) []Reply
+// Intake is the bot's side of the contract: what adapters call. Every
+// method is safe for concurrent use.
+type Intake interface {
+	// Accept records m durably and returns nil once it is committed (or was
+	// committed before: a redelivery). Only then may the adapter
+	// acknowledge the event to the platform; on an error it must not, so
+	// that the platform delivers it again. Processing and replies follow
+	// from the store, after Accept has returned.
+	Accept(ctx context.Context, m Message) error
+	// HandleAction applies a card click and answers it from the committed
+	// state; messages the click causes are already recorded for sending.
 	HandleAction(ctx context.Context, a Action) ActionResult
+	// Post records r for the send stage, like every other outgoing
+	// message (an adapter uses it for the card update of a click it had to
+	// answer before the bot was done).
+	Post(ctx context.Context, r Reply) error
 }
 
 // Adapter connects one platform. Lifecycle: New → Start → Close; Close is
@@ -136,30 +150,67 @@ type Handler interface {
 type Adapter interface {
 	// Platform returns one of the Platform* constants.
 	Platform() string
-	// Start connects and begins delivering events to h. It returns once the
+	// Start connects and begins handing events to in. It returns once the
 	// adapter is running (or failed to start); the work goes on in the
 	// background until Close.
-	Start(ctx context.Context, h Handler) error
+	Start(ctx context.Context, in Intake) error
 	Sender
 	Close() error
 }
 
-// Sender posts a reply. An error from Send is a *SendError when the adapter
-// can classify it; its Retry field says whether trying again makes sense.
+// Sender posts a reply with one attempt. The send stage owns retries,
+// backoff and rate limits; an adapter only classifies a failure as a
+// *SendError, whose Retry says whether trying again makes sense.
 type Sender interface {
 	Send(ctx context.Context, r Reply) error
 }
 
 // AdminChecker is an optional Adapter capability: asking the platform who
-// administers a group.
+// administers a group. The bot asks it while processing a message, after
+// the event was acknowledged, so the lookup never delays the ack.
 type AdminChecker interface {
 	IsGroupAdmin(ctx context.Context, chatID, userID string) (bool, error)
 }
 
-// CardSender is an optional capability: the adapter renders Reply.Card
-// natively. Adapters without it get Reply.Text only.
-type CardSender interface {
-	SendsCards() bool
+// NameResolver is an optional Adapter capability: a user's display name
+// when the event did not carry it. Like AdminChecker, it is asked while
+// processing.
+type NameResolver interface {
+	UserName(ctx context.Context, userID string) string
+}
+
+// Route says how an adapter would deliver a reply.
+type Route struct {
+	// Name labels metrics and logs ("im.create", "sessionWebhook", …).
+	Name string
+	// Idempotent: sending a Reply with the same Key again never posts a
+	// second message (Lark uuid, DingTalk card outTrackId). A route
+	// without it can post twice if the bot dies during the call.
+	Idempotent bool
+}
+
+// Router is an optional Adapter capability. The send stage asks it before
+// each send, so that it can record the attempt first on a route that is
+// not idempotent. Without it every route counts as not idempotent.
+type Router interface {
+	Route(r Reply) Route
+}
+
+// Limits are a platform's send allowances; the send stage keeps them.
+type Limits struct {
+	// PerSecond bounds sends per app in any one second; PerMinute, when
+	// non-zero, in any sliding minute as well.
+	PerSecond float64
+	PerMinute int
+	// ChatPerSecond and ChatBurst bound sends to one chat.
+	ChatPerSecond float64
+	ChatBurst     int
+}
+
+// Limited is an optional Adapter capability: the platform's allowances.
+// Without it the send stage uses conservative defaults.
+type Limited interface {
+	Limits() Limits
 }
 
 // Reason classifies a failed send; it doubles as a metrics label.
@@ -211,16 +262,17 @@ func Escape(s string) string {
 	if s == "" {
 		return s
 	}
-	r := strings.NewReplacer(
-		"<@", "<\u200b@",
-		"<at", "<\u200bat",
-		"<AT", "<\u200bAT",
-		"@all", "@\u200ball",
-		"@所有人", "@\u200b所有人",
-		"@everyone", "@\u200beveryone",
-	)
-	return r.Replace(s)
+	return escaper.Replace(s)
 }
+
+var escaper = strings.NewReplacer(
+	"<@", "<\u200b@",
+	"<at", "<\u200bat",
+	"<AT", "<\u200bAT",
+	"@all", "@\u200ball",
+	"@所有人", "@\u200b所有人",
+	"@everyone", "@\u200beveryone",
+)
 
 // Span is a piece of reply text: literal Text, or a Mention.
 type Span struct {

@@ -1,13 +1,13 @@
-package dingtalk
+package platform
 
 import (
 	"sync"
 	"time"
 )
 
-// ttlCache is a small bounded map whose entries expire; the oldest entries
+// TTLCache is a small bounded map whose entries expire; the oldest entries
 // go first when it is full. Safe for concurrent use.
-type ttlCache[V any] struct {
+type TTLCache[V any] struct {
 	mu    sync.Mutex
 	ttl   time.Duration
 	max   int
@@ -27,11 +27,12 @@ type ttlKey struct {
 	seq uint64
 }
 
-func newTTLCache[V any](ttl time.Duration, max int) *ttlCache[V] {
-	return &ttlCache[V]{ttl: ttl, max: max, items: map[string]ttlItem[V]{}}
+// NewTTLCache keeps at most max entries, each for ttl after its last Put.
+func NewTTLCache[V any](ttl time.Duration, max int) *TTLCache[V] {
+	return &TTLCache[V]{ttl: ttl, max: max, items: map[string]ttlItem[V]{}}
 }
 
-func (c *ttlCache[V]) get(k string) (V, bool) {
+func (c *TTLCache[V]) Get(k string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	it, ok := c.items[k]
@@ -42,21 +43,21 @@ func (c *ttlCache[V]) get(k string) (V, bool) {
 	return it.v, true
 }
 
-func (c *ttlCache[V]) put(k string, v V) {
+func (c *TTLCache[V]) Put(k string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.putLocked(k, v)
 }
 
-func (c *ttlCache[V]) putLocked(k string, v V) {
+func (c *TTLCache[V]) putLocked(k string, v V) {
 	c.seq++
 	c.items[k] = ttlItem[V]{v: v, exp: time.Now().Add(c.ttl), seq: c.seq}
 	c.order = append(c.order, ttlKey{k, c.seq})
 	c.evictLocked()
 }
 
-// add stores k unless it is already present; it reports whether it stored.
-func (c *ttlCache[V]) add(k string, v V) bool {
+// Add stores k unless it is already present; it reports whether it stored.
+func (c *TTLCache[V]) Add(k string, v V) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if it, ok := c.items[k]; ok && time.Now().Before(it.exp) {
@@ -66,8 +67,8 @@ func (c *ttlCache[V]) add(k string, v V) bool {
 	return true
 }
 
-// update stores f(old, found) under k.
-func (c *ttlCache[V]) update(k string, f func(old V, found bool) V) {
+// Update stores f(old, found) under k.
+func (c *TTLCache[V]) Update(k string, f func(old V, found bool) V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	it, ok := c.items[k]
@@ -79,13 +80,13 @@ func (c *ttlCache[V]) update(k string, f func(old V, found bool) V) {
 	c.putLocked(k, f(it.v, ok))
 }
 
-func (c *ttlCache[V]) remove(k string) {
+func (c *TTLCache[V]) Remove(k string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	delete(c.items, k)
 }
 
-func (c *ttlCache[V]) evictLocked() {
+func (c *TTLCache[V]) evictLocked() {
 	now := time.Now()
 	for len(c.order) > 0 {
 		front := c.order[0]

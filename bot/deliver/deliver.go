@@ -1,0 +1,579 @@
+// Package deliver is the one stage that posts what the store's outbox
+// holds: command replies, card updates and scheduled reminders alike. It
+// owns retries, backoff and the platforms' rate limits; adapters make one
+// attempt per Send and classify failures.
+//
+// Each group's messages go out in the order they were decided, one group
+// per worker at a time, many groups in parallel. A message is marked sent
+// (or failed) in the store after its attempt, so a crash resends what was
+// not marked. On a route without an idempotency key the attempt is recorded
+// before the call; an entry found in that state later had its outcome lost
+// to a crash, and is resent (at-least-once) or given up (at-most-once, for
+// entries that say so).
+//
+// Lifecycle: New → AddSender… → Start → Close. Close is safe without Start
+// and more than once. Flush sends synchronously and needs no Start.
+package deliver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"collabbot/bot/chat"
+	"collabbot/store"
+)
+
+// Failure reasons beyond chat.Reason; like those they label metrics.
+const (
+	// ReasonExpired: the message stayed unsent past Options.StaleAfter.
+	ReasonExpired chat.Reason = "expired"
+	// ReasonUnknown: an at-most-once message whose send on a route without
+	// an idempotency key may or may not have been posted.
+	ReasonUnknown chat.Reason = "unknown"
+)
+
+// Options tune New; the zero value is production's defaults.
+type Options struct {
+	Now        func() time.Time // nil: time.Now
+	Log        *slog.Logger
+	Registerer prometheus.Registerer
+	// Hold reports whether e must wait for now (quiet hours). It runs in
+	// the read transaction that loaded e. Nil holds nothing.
+	Hold func(tx *store.Tx, e *store.OutboxEntry, now time.Time) bool
+	// Workers is how many groups are sent to in parallel (zero = 16).
+	Workers int
+	// RetryBase and RetryMax shape the backoff after a retryable failure
+	// (zero = 1 s and 1 min); a platform's RetryAfter wins when longer.
+	RetryBase time.Duration
+	RetryMax  time.Duration
+	// StaleAfter gives up on a message still unsent this long after it
+	// was decided (zero = 24 h): a reminder that late misleads.
+	StaleAfter time.Duration
+	// Tick is how often every group with queued messages is looked at
+	// again, which releases held messages (zero = 1 min).
+	Tick time.Duration
+	// CallTimeout bounds one Send (zero = 30 s).
+	CallTimeout time.Duration
+	// Limits apply to senders that do not report their own.
+	Limits chat.Limits
+}
+
+// Stage sends the outbox. Create it with New.
+type Stage struct {
+	db  *store.DB
+	opt Options
+	log *slog.Logger
+	now func() time.Time
+	met *metrics
+
+	mu        sync.Mutex
+	cond      *sync.Cond
+	senders   map[string]*platformSender
+	queue     []store.GroupKey // groups waiting for a worker
+	queued    map[store.GroupKey]bool
+	running   map[store.GroupKey]bool
+	again     map[store.GroupKey]bool // kicked while running
+	notBefore map[store.GroupKey]time.Time
+	timers    map[store.GroupKey]*time.Timer
+	closed    bool
+	started   bool
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	warned    map[string]bool
+}
+
+// New makes a stage; it sends nothing before Start or Flush.
+func New(db *store.DB, opt Options) (*Stage, error) {
+	if db == nil {
+		return nil, errors.New("deliver: nil store")
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Log == nil {
+		opt.Log = slog.New(slog.DiscardHandler)
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = 16
+	}
+	if opt.RetryBase <= 0 {
+		opt.RetryBase = time.Second
+	}
+	if opt.RetryMax <= 0 {
+		opt.RetryMax = time.Minute
+	}
+	if opt.StaleAfter <= 0 {
+		opt.StaleAfter = 24 * time.Hour
+	}
+	if opt.Tick <= 0 {
+		opt.Tick = time.Minute
+	}
+	if opt.CallTimeout <= 0 {
+		opt.CallTimeout = 30 * time.Second
+	}
+	if opt.Limits == (chat.Limits{}) {
+		opt.Limits = chat.Limits{PerSecond: 10, ChatPerSecond: 1, ChatBurst: 5}
+	}
+	met, err := newMetrics(opt.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	s := &Stage{
+		db: db, opt: opt, log: opt.Log, now: opt.Now, met: met,
+		senders: map[string]*platformSender{}, queued: map[store.GroupKey]bool{},
+		running: map[store.GroupKey]bool{}, again: map[store.GroupKey]bool{},
+		notBefore: map[store.GroupKey]time.Time{}, timers: map[store.GroupKey]*time.Timer{},
+		warned: map[string]bool{},
+	}
+	s.cond = sync.NewCond(&s.mu)
+	return s, nil
+}
+
+// AddSender registers the platform's sender, with its limits when it
+// reports them (chat.Limited) and its routes (chat.Router).
+func (s *Stage) AddSender(platform string, snd chat.Sender) {
+	lim := s.opt.Limits
+	if l, ok := snd.(chat.Limited); ok {
+		lim = l.Limits()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.senders[platform] = &platformSender{Sender: snd, lim: newLimiter(lim)}
+}
+
+// Kick says the group has something new to send.
+func (s *Stage) Kick(g store.GroupKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.kickLocked(g)
+}
+
+func (s *Stage) kickLocked(g store.GroupKey) {
+	if s.closed {
+		return
+	}
+	if s.running[g] {
+		s.again[g] = true
+		return
+	}
+	if !s.queued[g] {
+		s.queued[g] = true
+		s.queue = append(s.queue, g)
+		s.cond.Signal()
+	}
+}
+
+// KickAll looks at every group with queued messages.
+func (s *Stage) KickAll() {
+	var gs []store.GroupKey
+	err := s.db.View(func(tx *store.Tx) error {
+		gs = tx.PendingGroups()
+		return nil
+	})
+	if err != nil {
+		s.log.Error("deliver: list queued groups", "err", err)
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, g := range gs {
+		s.kickLocked(g)
+	}
+}
+
+// Start runs the workers and the periodic look at every queued group,
+// beginning with one at once: whatever a crash left queued goes out now.
+func (s *Stage) Start(ctx context.Context) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errors.New("deliver: stage closed")
+	}
+	if s.started {
+		s.mu.Unlock()
+		return errors.New("deliver: already started")
+	}
+	s.started = true
+	ctx, s.cancel = context.WithCancel(ctx)
+	s.mu.Unlock()
+	for range s.opt.Workers {
+		s.wg.Go(func() { s.work(ctx) })
+	}
+	s.wg.Go(func() {
+		t := time.NewTicker(s.opt.Tick)
+		defer t.Stop()
+		for {
+			s.KickAll()
+			s.updatePending()
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return nil
+}
+
+// Close stops the workers after their current message and waits for them.
+// What is still queued stays in the store for the next start.
+func (s *Stage) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	if s.cancel != nil {
+		s.cancel()
+	}
+	for _, t := range s.timers {
+		t.Stop()
+	}
+	s.cond.Broadcast()
+	s.mu.Unlock()
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Stage) work(ctx context.Context) {
+	for {
+		s.mu.Lock()
+		for len(s.queue) == 0 && !s.closed {
+			s.cond.Wait()
+		}
+		if s.closed {
+			s.mu.Unlock()
+			return
+		}
+		g := s.queue[0]
+		s.queue = s.queue[1:]
+		delete(s.queued, g)
+		if s.running[g] { // Flush has it; it will look again
+			s.again[g] = true
+			s.mu.Unlock()
+			continue
+		}
+		s.running[g] = true
+		s.mu.Unlock()
+		s.runGroup(ctx, g)
+		s.release(g)
+	}
+}
+
+// release ends a group's run and queues it again if it was kicked meanwhile.
+func (s *Stage) release(g store.GroupKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.running, g)
+	if s.again[g] {
+		delete(s.again, g)
+		s.kickLocked(g)
+	}
+	s.cond.Broadcast()
+}
+
+// Flush sends everything that may go out now, group by group, and returns
+// when each queued group has had its turn. The console and tests use it;
+// it works with or without Start.
+func (s *Stage) Flush(ctx context.Context) error {
+	var gs []store.GroupKey
+	if err := s.db.View(func(tx *store.Tx) error { gs = tx.PendingGroups(); return nil }); err != nil {
+		return err
+	}
+	for _, g := range gs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.mu.Lock()
+		for s.running[g] && !s.closed {
+			s.cond.Wait()
+		}
+		if s.closed {
+			s.mu.Unlock()
+			return errors.New("deliver: stage closed")
+		}
+		s.running[g] = true
+		s.mu.Unlock()
+		s.runGroup(ctx, g)
+		s.release(g)
+	}
+	s.updatePending()
+	return ctx.Err()
+}
+
+// Sendable counts queued messages that would be sent now (not held, not
+// backing off); tests wait for it to reach zero.
+func (s *Stage) Sendable() int {
+	now := s.now()
+	n := 0
+	_ = s.db.View(func(tx *store.Tx) error {
+		return tx.PendingOutbox(func(e *store.OutboxEntry) error {
+			s.mu.Lock()
+			nb := s.notBefore[e.Group]
+			_, hasSender := s.senders[platformOf(e)]
+			s.mu.Unlock()
+			if hasSender && !now.Before(nb) && (s.opt.Hold == nil || !s.opt.Hold(tx, e, now)) {
+				n++
+			}
+			return nil
+		})
+	})
+	return n
+}
+
+func platformOf(e *store.OutboxEntry) string { return e.Group.Platform }
+
+// runGroup sends the group's queued messages in decision order. A
+// retryable failure stops the group (order is kept) until its backoff ends.
+func (s *Stage) runGroup(ctx context.Context, g store.GroupKey) {
+	now := s.now()
+	s.mu.Lock()
+	nb := s.notBefore[g]
+	s.mu.Unlock()
+	if now.Before(nb) {
+		s.wakeAt(g, nb.Sub(now))
+		return
+	}
+	var entries []*store.OutboxEntry
+	var held []bool
+	err := s.db.View(func(tx *store.Tx) error {
+		return tx.PendingOutboxGroup(g, func(e *store.OutboxEntry) error {
+			entries = append(entries, e)
+			held = append(held, s.opt.Hold != nil && s.opt.Hold(tx, e, now))
+			return nil
+		})
+	})
+	if err != nil {
+		s.log.Error("deliver: read queue", "group", g.String(), "err", err)
+		return
+	}
+	for i, e := range entries {
+		if ctx.Err() != nil {
+			return
+		}
+		if !s.sendOne(ctx, e, held[i]) {
+			return
+		}
+	}
+}
+
+// sendOne tries e once and records the outcome. It reports whether the
+// group may go on to its next message.
+func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held bool) (next bool) {
+	now := s.now()
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("deliver: panic while sending; the message stays queued", "key", e.Key, "panic", fmt.Sprint(p))
+			next = false
+		}
+	}()
+	if e.State == store.OutboxSending {
+		// A send whose outcome a crash swallowed.
+		if e.AtMostOnce {
+			return s.finish(e, store.OutboxFailed, ReasonUnknown, errors.New("the bot stopped during a send on "+e.Route+", which has no idempotency key; not sent again"))
+		}
+		e.State = store.OutboxPending
+	}
+	if now.Sub(e.DecidedAt) > s.opt.StaleAfter {
+		return s.finish(e, store.OutboxFailed, ReasonExpired, errors.New("not sent within "+s.opt.StaleAfter.String()))
+	}
+	if held {
+		return true // a later urgent message may still go
+	}
+	var r chat.Reply
+	if err := json.Unmarshal(e.Message, &r); err != nil {
+		return s.finish(e, store.OutboxFailed, chat.ReasonInvalid, err)
+	}
+	s.mu.Lock()
+	ps := s.senders[platformOf(e)]
+	if ps == nil && !s.warned[platformOf(e)] {
+		s.warned[platformOf(e)] = true
+		s.log.Warn("deliver: no sender for the platform; its messages stay queued", "platform", platformOf(e))
+	}
+	s.mu.Unlock()
+	if ps == nil {
+		return false
+	}
+	route := chat.Route{Name: "send"}
+	if rt, ok := ps.Sender.(chat.Router); ok {
+		route = rt.Route(r)
+	}
+	if err := ps.lim.wait(ctx, r.ChatID); err != nil {
+		return false
+	}
+	e.Route = route.Name
+	if !route.Idempotent {
+		// Record the attempt first: if the bot dies during the call, the
+		// next start knows the outcome is unknown.
+		e.State, e.Attempts = store.OutboxSending, e.Attempts+1
+		if err := s.save(e); err != nil {
+			s.log.Error("deliver: record attempt", "key", e.Key, "err", err)
+			return false
+		}
+	} else {
+		e.Attempts++
+	}
+	callCtx, cancel := context.WithTimeout(ctx, s.opt.CallTimeout)
+	err := ps.Send(callCtx, r)
+	cancel()
+	if err == nil {
+		s.met.sent.WithLabelValues(e.Kind, route.Name).Inc()
+		e.SentAt = s.now()
+		return s.finish(e, store.OutboxSent, "", nil)
+	}
+	reason := ReasonOf(err)
+	if !route.Idempotent && e.AtMostOnce && Ambiguous(err) {
+		return s.finish(e, store.OutboxFailed, ReasonUnknown, err)
+	}
+	if !Retryable(err) {
+		return s.finish(e, store.OutboxFailed, reason, err)
+	}
+	// Keep it queued, and keep the group's order: the rest of the group
+	// waits for the backoff.
+	e.State, e.Reason, e.Error = store.OutboxPending, string(reason), err.Error()
+	if serr := s.save(e); serr != nil {
+		s.log.Error("deliver: save", "key", e.Key, "err", serr)
+	}
+	s.met.retries.WithLabelValues(string(reason)).Inc()
+	wait := s.backoff(e.Attempts)
+	var se *chat.SendError
+	if errors.As(err, &se) && se.RetryAfter > wait {
+		wait = se.RetryAfter
+	}
+	s.mu.Lock()
+	s.notBefore[e.Group] = s.now().Add(wait)
+	s.mu.Unlock()
+	s.wakeAt(e.Group, wait)
+	s.log.Warn("deliver: send failed; will retry", "key", e.Key, "attempts", e.Attempts, "in", wait, "err", err)
+	return false
+}
+
+// finish records a final state; it reports whether the group may go on.
+func (s *Stage) finish(e *store.OutboxEntry, st store.OutboxState, reason chat.Reason, err error) bool {
+	e.State, e.Reason, e.Error = st, string(reason), ""
+	if err != nil {
+		e.Error = err.Error()
+	}
+	if st == store.OutboxFailed {
+		s.met.failed.WithLabelValues(e.Kind, string(reason)).Inc()
+		s.log.Error("deliver: message given up", "key", e.Key, "kind", e.Kind, "reason", reason, "err", err)
+	}
+	if serr := s.save(e); serr != nil {
+		s.log.Error("deliver: save", "key", e.Key, "err", serr)
+		return false
+	}
+	return true
+}
+
+// save writes e back; Batch coalesces the commits of parallel groups.
+func (s *Stage) save(e *store.OutboxEntry) error {
+	return s.db.Batch(func(tx *store.Tx) error { return tx.PutOutbox(e) })
+}
+
+func (s *Stage) backoff(attempts int) time.Duration {
+	bo := &backoff.ExponentialBackOff{InitialInterval: s.opt.RetryBase, RandomizationFactor: 0.2,
+		Multiplier: 2, MaxInterval: s.opt.RetryMax}
+	bo.Reset()
+	d := bo.NextBackOff()
+	for i := 1; i < attempts; i++ {
+		d = bo.NextBackOff()
+	}
+	return d
+}
+
+func (s *Stage) wakeAt(g store.GroupKey, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	if t := s.timers[g]; t != nil {
+		t.Stop()
+	}
+	s.timers[g] = time.AfterFunc(d, func() {
+		s.mu.Lock()
+		delete(s.timers, g)
+		s.mu.Unlock()
+		s.Kick(g)
+	})
+}
+
+func (s *Stage) updatePending() {
+	n := 0
+	_ = s.db.View(func(tx *store.Tx) error {
+		n = tx.PendingOutboxCount()
+		return nil
+	})
+	s.met.pending.Set(float64(n))
+}
+
+// ReasonOf is the failure class of a Send error.
+func ReasonOf(err error) chat.Reason {
+	var se *chat.SendError
+	if errors.As(err, &se) {
+		return se.Reason
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return chat.ReasonTransient
+	}
+	return chat.ReasonOther
+}
+
+// Retryable: a classified error says so itself; an unclassified one (a
+// network error the adapter did not wrap) is worth another try.
+func Retryable(err error) bool {
+	var se *chat.SendError
+	if errors.As(err, &se) {
+		return se.Retry
+	}
+	return true
+}
+
+// Ambiguous reports whether the failed call may still have posted: the
+// platform refused it outright (throttled, invalid, gone, auth, quota) or
+// it may have gone through (a timeout, a lost response, a 5xx).
+func Ambiguous(err error) bool {
+	switch ReasonOf(err) {
+	case chat.ReasonThrottled, chat.ReasonInvalid, chat.ReasonGone, chat.ReasonAuth, chat.ReasonQuota:
+		return false
+	}
+	return true
+}
+
+type metrics struct {
+	sent    *prometheus.CounterVec
+	failed  *prometheus.CounterVec
+	retries *prometheus.CounterVec
+	pending prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "collabbot_outbox_sent_total",
+			Help: "Outgoing messages posted, by kind and route."}, []string{"kind", "route"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "collabbot_outbox_failed_total",
+			Help: "Outgoing messages given up, by kind and reason."}, []string{"kind", "reason"}),
+		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "collabbot_outbox_retries_total",
+			Help: "Sends retried after a retryable failure, by reason."}, []string{"reason"}),
+		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "collabbot_outbox_pending",
+			Help: "Outgoing messages recorded but not yet sent."}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.sent, m.failed, m.retries, m.pending} {
+		if err := reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	return m, nil
+}
