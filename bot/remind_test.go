@@ -60,9 +60,9 @@ type sentMsg struct {
 // platform is a fake Sender that dedupes by Reply.Key, like Lark's uuid:
 // a second send with a key it has seen is accepted and not posted again.
 type platform struct {
-	mu    sync.Mutex
-	now   func() time.Time
-	posts []sentMsg
+	mu      sync.Mutex
+	now     func() time.Time
+	posts   []sentMsg
 	keys    map[string]bool
 	calls   int
 	replies int
