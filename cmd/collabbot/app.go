@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"collabbot/adapters/console"
+	"collabbot/adapters/platform"
 	"collabbot/bot"
 	"collabbot/bot/chat"
 	"collabbot/bot/deliver"
@@ -409,7 +410,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(*app)) 
 		return err
 	}
 	if len(a.adapters) == 0 {
-		log.Warn("no platform is enabled: set lark.enabled or dingtalk.enabled (collabbot console runs without one)")
+		var keys []string
+		for _, p := range platform.All() {
+			keys = append(keys, p.Name+".enabled")
+		}
+		log.Warn("no platform is enabled: set one of " + strings.Join(keys, ", ") + " (collabbot console runs without one)")
 	}
 	if err := a.startHTTP(); err != nil {
 		return err
