@@ -200,12 +200,13 @@ func (r *request) sender() store.User { return toStore(r.msg.Sender) }
 // reply builds a reply to the triggering message.
 func (r *request) reply(text string, mentions ...store.User) chat.Reply {
 	return chat.Reply{
-		Platform: r.msg.Platform,
-		ChatID:   r.msg.ChatID,
-		ReplyTo:  r.msg.MessageID,
-		Text:     text,
-		Mentions: fromStoreUsers(mentions),
-		Key:      "reply:" + r.msg.Platform + ":" + r.msg.MessageID,
+		Platform:    r.msg.Platform,
+		ChatID:      r.msg.ChatID,
+		ReplyTo:     r.msg.MessageID,
+		ReplyHandle: r.msg.ReplyHandle,
+		Text:        text,
+		Mentions:    fromStoreUsers(mentions),
+		Key:         "reply:" + r.msg.Platform + ":" + r.msg.MessageID,
 	}
 }
 
@@ -248,7 +249,7 @@ func concernsBot(m chat.Message) bool {
 // direct answers a 1:1 chat: the bot works in groups, so it explains itself.
 func (b *Bot) direct(m chat.Message) []chat.Reply {
 	lang := b.def.Lang
-	return []chat.Reply{{Platform: m.Platform, ChatID: m.ChatID, ReplyTo: m.MessageID,
+	return []chat.Reply{{Platform: m.Platform, ChatID: m.ChatID, ReplyTo: m.MessageID, ReplyHandle: m.ReplyHandle,
 		Text: tr(lang, msgDirectIntro) + "\n\n" + helpText(lang), Key: "reply:" + m.Platform + ":" + m.MessageID}}
 }
 

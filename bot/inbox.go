@@ -159,7 +159,7 @@ func keyReplies(out []chat.Reply) {
 }
 
 func (b *Bot) internalError(m chat.Message) chat.Reply {
-	return chat.Reply{Platform: m.Platform, ChatID: m.ChatID, ReplyTo: m.MessageID,
+	return chat.Reply{Platform: m.Platform, ChatID: m.ChatID, ReplyTo: m.MessageID, ReplyHandle: m.ReplyHandle,
 		Text: tr(b.def.Lang, msgInternalError), Key: "reply:" + m.Platform + ":" + m.MessageID}
 }
 

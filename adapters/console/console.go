@@ -124,7 +124,9 @@ func (a *Adapter) Start(ctx context.Context, in chat.Intake) error {
 	if a.opt.In == nil || a.opt.Out == nil {
 		return errors.New("console: In and Out are required")
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// ctx bounds only the start: the session runs until Close or the end
+	// of input, like every adapter's.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	a.mu.Lock()
 	a.in, a.cancel = in, cancel
 	a.mu.Unlock()

@@ -137,19 +137,35 @@ func (f *consoleFake) Deliver(t *testing.T, chatID, msgID, text string, _ ...cha
 		t.Error("console: Deliver before any console was started")
 		return false
 	}
-	if _, err := fmt.Fprintln(a.pw, strings.ReplaceAll(text, "\n", " ")); err != nil {
-		t.Errorf("console: typing %s: %v", msgID, err)
-		return false
-	}
-	select {
-	case err := <-p.done:
-		if err != nil {
-			t.Logf("console: %s not accepted: %v", msgID, err)
+	// The write blocks until the console reads the line; a console that
+	// stopped reading must not hang the test (Close ends the write).
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := fmt.Fprintln(a.pw, strings.ReplaceAll(text, "\n", " "))
+		wrote <- err
+	}()
+	timeout := time.After(3 * time.Second)
+	for {
+		select {
+		case err := <-wrote:
+			if err != nil {
+				t.Errorf("console: typing %s: %v", msgID, err)
+				return false
+			}
+		case err := <-p.done:
+			if err != nil {
+				t.Logf("console: %s not accepted: %v", msgID, err)
+			}
+			return err == nil
+		case <-timeout:
+			f.mu.Lock()
+			if f.pending == p {
+				f.pending = nil
+			}
+			f.mu.Unlock()
+			t.Logf("console: line %s never reached Accept within 3s", msgID)
+			return false
 		}
-		return err == nil
-	case <-time.After(10 * time.Second):
-		t.Errorf("console: line %s never reached Accept", msgID)
-		return false
 	}
 }
 

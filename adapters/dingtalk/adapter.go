@@ -32,6 +32,7 @@ type Adapter struct {
 
 	// Caches fed by incoming messages and sends.
 	hooks       *platform.TTLCache[hook]     // chat → latest valid sessionWebhook
+	dead        *platform.TTLCache[struct{}] // sessionWebhook URLs DingTalk said are gone
 	directs     *platform.TTLCache[string]   // 1:1 chat → the user's staff id
 	nicks       *platform.TTLCache[string]   // staff id → nick
 	isAdmin     *platform.TTLCache[bool]     // chat/staff id → isAdmin as last reported
@@ -93,6 +94,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 		api:         newAPIClient(cfg, red, log, reg),
 		admins:      map[string]bool{},
 		hooks:       platform.NewTTLCache[hook](3*time.Hour, 10000),
+		dead:        platform.NewTTLCache[struct{}](3*time.Hour, 10000),
 		directs:     platform.NewTTLCache[string](30*24*time.Hour, 10000),
 		nicks:       platform.NewTTLCache[string](7*24*time.Hour, 50000),
 		isAdmin:     platform.NewTTLCache[bool](7*24*time.Hour, 50000),

@@ -12,6 +12,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -1267,4 +1268,40 @@ func seriesCount(t *testing.T, g prometheus.Gatherer, name string) int {
 		}
 	}
 	return 0
+}
+
+// A reply still unsent when the bot stops goes out after the restart
+// through the sessionWebhook that came with the message (the bot keeps it
+// with the message), so the owner is still @-mentioned, although the new
+// adapter's cache is empty.
+func TestReplyAfterRestartUsesTheMessagesWebhook(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "collabbot.db")
+	e := newEnv(t, nil)
+	e.fake.FailWhen(dingfake.PathWebhook, func([]byte) bool { return true }, dingfake.Fault{Hang: true})
+	p := bottest.Start(t, bottest.Options{Path: path, Deliver: deliver.Options{DrainTimeout: 50 * time.Millisecond}}, e.a)
+	e.push(dingfake.BotMessage{MsgID: "m1", Text: taskText, AtUsers: []dingfake.AtUser{zhang}})
+	deadline := time.Now().Add(5 * time.Second)
+	for e.fake.Hung() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the reply never reached the webhook")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	p.Stop() // the reply's call is cut off: it stays in the outbox
+	e.fake.ReleaseHung()
+	if n := len(e.fake.Sent()); n != 0 {
+		t.Fatalf("%d messages went out before the restart", n)
+	}
+
+	a2, err := New(testConfig(e.fake.URL), slog.New(slog.NewTextHandler(e.logs, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a2.Close() })
+	p2 := bottest.Start(t, bottest.Options{Path: path}, a2)
+	p2.Settle(t)
+	got := e.fake.Sent()
+	if len(got) != 1 || got[0].Via != "webhook" || !contains(got[0].AtUserIDs, "zhangsan01") {
+		t.Fatalf("after the restart: %+v, want one webhook reply @zhangsan01", got)
+	}
 }

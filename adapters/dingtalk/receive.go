@@ -121,7 +121,30 @@ func (a *Adapter) toMessage(d *chatbot.BotCallbackDataModel) chat.Message {
 		Mentions:      mentions(d),
 		Time:          t,
 		Direct:        d.ConversationType == convDirect,
+		ReplyHandle:   replyHandle(d),
 	}
+}
+
+// replyHandle packs the message's sessionWebhook and its expiry, so that a
+// reply sent after a restart (when the cache is empty) still goes through
+// the webhook, with real @-mentions, while it is valid.
+func replyHandle(d *chatbot.BotCallbackDataModel) string {
+	if d.SessionWebhook == "" || d.SessionWebhookExpiredTime <= 0 {
+		return ""
+	}
+	return strconv.FormatInt(d.SessionWebhookExpiredTime, 10) + " " + d.SessionWebhook
+}
+
+func parseReplyHandle(s string) (hook, bool) {
+	ms, url, ok := strings.Cut(s, " ")
+	if !ok || url == "" {
+		return hook{}, false
+	}
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if err != nil || n <= 0 {
+		return hook{}, false
+	}
+	return hook{url: url, exp: time.UnixMilli(n)}, true
 }
 
 // mentions maps atUsers (the robot excluded) to users. DingTalk gives only

@@ -55,7 +55,7 @@ func (a *Adapter) plan(r chat.Reply) []route {
 		}
 	}
 	hook := func() {
-		if _, ok := a.validHook(r.ChatID); ok {
+		if _, ok := a.hookFor(r); ok {
 			out = append(out, route{routeWebhook, false, a.sendWebhook})
 		}
 	}
@@ -177,6 +177,24 @@ func fallThrough(err error) bool {
 	return false
 }
 
+// hookFor is the sessionWebhook to answer r with: the one that came with
+// the answered message (kept by the bot across restarts), else the chat's
+// latest cached one, if it has not expired.
+func (a *Adapter) hookFor(r chat.Reply) (hook, bool) {
+	if h, ok := parseReplyHandle(r.ReplyHandle); ok && time.Until(h.exp) > a.cfg.WebhookMargin && !a.deadHook(h.url) {
+		if c, ok := a.validHook(r.ChatID); ok && c.exp.After(h.exp) {
+			return c, true
+		}
+		return h, true
+	}
+	return a.validHook(r.ChatID)
+}
+
+func (a *Adapter) deadHook(url string) bool {
+	_, dead := a.dead.Get(url)
+	return dead
+}
+
 // validHook returns the chat's cached sessionWebhook if it has not expired.
 func (a *Adapter) validHook(chat string) (hook, bool) {
 	h, ok := a.hooks.Get(chat)
@@ -189,7 +207,7 @@ func (a *Adapter) validHook(chat string) (hook, bool) {
 // sendWebhook posts through the chat's sessionWebhook: text, or markdown for
 // a card, with real @-mentions.
 func (a *Adapter) sendWebhook(ctx context.Context, r chat.Reply) error {
-	h, ok := a.validHook(r.ChatID)
+	h, ok := a.hookFor(r)
 	if !ok {
 		return &chat.SendError{Reason: chat.ReasonGone, Err: errors.New("no valid sessionWebhook")}
 	}
@@ -205,6 +223,7 @@ func (a *Adapter) sendWebhook(ctx context.Context, r chat.Reply) error {
 	err := a.api.postWebhook(ctx, h.url, body)
 	var se *chat.SendError
 	if errors.As(err, &se) && se.Reason == chat.ReasonGone {
+		a.dead.Put(h.url, struct{}{})
 		a.hooks.Update(r.ChatID, func(old hook, found bool) hook {
 			if found && old.url == h.url {
 				return hook{} // expired: forget it

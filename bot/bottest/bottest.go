@@ -127,7 +127,7 @@ func Start(t testing.TB, o Options, adapters ...chat.Adapter) *Pipeline {
 	return p
 }
 
-// Stop closes the adapters, the send stage and the inbox workers, in that
+// Stop closes the send stage, the adapters and the inbox workers, in that
 // order, as a graceful shutdown does, then checks and closes the store. A
 // test restarts the bot with Stop, then Start on the same Path.
 func (p *Pipeline) Stop() {
@@ -135,10 +135,10 @@ func (p *Pipeline) Stop() {
 		return
 	}
 	p.closed = true
+	p.Stage.Close()
 	for i := len(p.Adapters) - 1; i >= 0; i-- {
 		p.Adapters[i].Close()
 	}
-	p.Stage.Close()
 	p.Bot.Close()
 	checkClose(p.t, p.DB)
 }

@@ -47,6 +47,12 @@ type Message struct {
 	Time   time.Time
 	// Direct is true for a 1:1 chat with the bot.
 	Direct bool
+	// ReplyHandle is the adapter's own note on how to answer this message
+	// (DingTalk's sessionWebhook and its expiry). The bot keeps it with the
+	// message and copies it into the replies, so an answer sent after a
+	// restart still takes the route the platform offered; it is opaque to
+	// everyone but the adapter.
+	ReplyHandle string `json:",omitempty"`
 }
 
 // Reply is a message the bot wants posted. Text may carry mention tokens
@@ -72,6 +78,8 @@ type Reply struct {
 	// Update, when set, is the platform id of an earlier card message that
 	// this reply's Card replaces (Lark message id, DingTalk outTrackId).
 	Update string
+	// ReplyHandle is the answered message's Message.ReplyHandle.
+	ReplyHandle string `json:",omitempty"`
 }
 
 // Card is a platform-neutral interactive card.

@@ -62,6 +62,11 @@ type Options struct {
 	Tick time.Duration
 	// CallTimeout bounds one Send (zero = 30 s).
 	CallTimeout time.Duration
+	// DrainTimeout is how long Close lets sends under way finish before it
+	// cancels them (zero = 5 s): a send cut short may have posted, and on
+	// a route without an idempotency key its message is then given up
+	// (at-most-once) or sent again after the restart (at-least-once).
+	DrainTimeout time.Duration
 	// Limits apply to senders that do not report their own.
 	Limits chat.Limits
 }
@@ -85,6 +90,7 @@ type Stage struct {
 	timers    map[store.GroupKey]*time.Timer
 	closed    bool
 	started   bool
+	stop      chan struct{} // closed by Close: the ticker ends
 	cancel    context.CancelFunc
 	wg        sync.WaitGroup
 	warned    map[string]bool
@@ -119,6 +125,9 @@ func New(db *store.DB, opt Options) (*Stage, error) {
 	if opt.CallTimeout <= 0 {
 		opt.CallTimeout = 30 * time.Second
 	}
+	if opt.DrainTimeout <= 0 {
+		opt.DrainTimeout = 5 * time.Second
+	}
 	if opt.Limits == (chat.Limits{}) {
 		opt.Limits = chat.Limits{PerSecond: 10, ChatPerSecond: 1, ChatBurst: 5}
 	}
@@ -131,7 +140,7 @@ func New(db *store.DB, opt Options) (*Stage, error) {
 		senders: map[string]*platformSender{}, queued: map[store.GroupKey]bool{},
 		running: map[store.GroupKey]bool{}, again: map[store.GroupKey]bool{},
 		notBefore: map[store.GroupKey]time.Time{}, timers: map[store.GroupKey]*time.Timer{},
-		warned: map[string]bool{},
+		warned: map[string]bool{}, stop: make(chan struct{}),
 	}
 	s.cond = sync.NewCond(&s.mu)
 	return s, nil
@@ -216,6 +225,8 @@ func (s *Stage) Start(ctx context.Context) error {
 			select {
 			case <-ctx.Done():
 				return
+			case <-s.stop:
+				return
 			case <-t.C:
 			}
 		}
@@ -223,8 +234,9 @@ func (s *Stage) Start(ctx context.Context) error {
 	return nil
 }
 
-// Close stops the workers after their current message and waits for them.
-// What is still queued stays in the store for the next start.
+// Close stops the workers after their current message, giving a send
+// under way up to DrainTimeout to finish before cancelling it, and waits
+// for them. What is still queued stays in the store for the next start.
 func (s *Stage) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -232,16 +244,34 @@ func (s *Stage) Close() error {
 		return nil
 	}
 	s.closed = true
-	if s.cancel != nil {
-		s.cancel()
-	}
+	close(s.stop)
 	for _, t := range s.timers {
 		t.Stop()
 	}
 	s.cond.Broadcast()
+	cancel := s.cancel
 	s.mu.Unlock()
-	s.wg.Wait()
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(s.opt.DrainTimeout):
+		s.log.Warn("deliver: sends still under way at shutdown; cancelling them")
+	}
+	if cancel != nil {
+		cancel()
+	}
+	<-done
 	return nil
+}
+
+func (s *Stage) isClosed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closed
 }
 
 func (s *Stage) work(ctx context.Context) {
@@ -357,7 +387,7 @@ func (s *Stage) runGroup(ctx context.Context, g store.GroupKey) {
 		return
 	}
 	for i, e := range entries {
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || s.isClosed() {
 			return
 		}
 		if !s.sendOne(ctx, e, held[i]) {

@@ -281,21 +281,22 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 	return p.w.Write(b)
 }
 
-// Close stops everything, safe after a partial start: first the adapters
-// (no new events; an Accept under way finishes), then the clock, the send
-// stage and the inbox workers, each after its current message. What is
-// accepted but not processed, or recorded but not sent, stays in the store
-// for the next start.
+// Close stops everything, safe after a partial start: first the clock and
+// the send stage (a send under way gets a few seconds to finish), then the
+// adapters (no new events; an Accept under way finishes), then the inbox
+// workers, each after its current message. What is accepted but not
+// processed, or recorded but not sent, stays in the store for the next
+// start.
 func (a *app) Close() error {
 	var errs []error
-	for i := len(a.adapters) - 1; i >= 0; i-- {
-		errs = append(errs, a.adapters[i].Close())
-	}
 	if a.engine != nil {
 		errs = append(errs, a.engine.Close())
 	}
 	if a.stage != nil {
 		errs = append(errs, a.stage.Close())
+	}
+	for i := len(a.adapters) - 1; i >= 0; i-- {
+		errs = append(errs, a.adapters[i].Close())
 	}
 	if a.bot != nil {
 		errs = append(errs, a.bot.Close())

@@ -6,6 +6,9 @@
 //
 // The contract, one subtest each:
 //
+//   - StartContextBoundsOnlyStart: Start's context bounds the start only;
+//     the adapter runs until Close. The subtests that run a pipeline are
+//     skipped when it fails, since bottest.Start cancels that context.
 //   - AckAfterCommit: an event is acknowledged only once it is committed.
 //   - RedeliveryAnswersOnce: a redelivered message is answered once.
 //   - RestartLosesNothing: a stop right after the acks loses no message.

@@ -23,25 +23,36 @@ func Run(t *testing.T, d Driver) {
 	tests := []struct {
 		name string
 		fn   func(*env)
+		// running: the subtest needs an adapter that goes on running after
+		// Start's context ends, as every pipeline started by bottest does.
+		running bool
 	}{
-		{"AckAfterCommit", testAckAfterCommit},
-		{"RedeliveryAnswersOnce", testRedeliveryAnswersOnce},
-		{"RestartLosesNothing", testRestartLosesNothing},
-		{"CloseBeforeStart", testCloseBeforeStart},
-		{"NoSecretsInLogsOrErrors", testNoSecrets},
-		{"NeverMentionsAll", testNeverMentionsAll},
-		{"ThrottledSendArrivesOnce", testThrottledSendArrivesOnce},
-		{"ScheduledMessageCrashMidSend", testScheduledCrashMidSend},
+		{"StartContextBoundsOnlyStart", testStartContext, false},
+		{"AckAfterCommit", testAckAfterCommit, true},
+		{"RedeliveryAnswersOnce", testRedeliveryAnswersOnce, true},
+		{"RestartLosesNothing", testRestartLosesNothing, true},
+		{"CloseBeforeStart", testCloseBeforeStart, false},
+		{"NoSecretsInLogsOrErrors", testNoSecrets, true},
+		{"NeverMentionsAll", testNeverMentionsAll, true},
+		{"ThrottledSendArrivesOnce", testThrottledSendArrivesOnce, true},
+		{"ScheduledMessageCrashMidSend", testScheduledCrashMidSend, true},
 	}
+	runs := true
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
+		ok := t.Run(tc.name, func(t *testing.T) {
 			if s, ok := d.(Skipper); ok {
 				if why := s.Skip(tc.name); why != "" {
 					t.Skip(why)
 				}
 			}
+			if tc.running && !runs {
+				t.Skip("skipped: the adapter stops when Start's context ends (StartContextBoundsOnlyStart failed), and bottest.Start cancels that context once Start returns")
+			}
 			tc.fn(newEnv(t, d))
 		})
+		if tc.name == "StartContextBoundsOnlyStart" {
+			runs = ok
+		}
 	}
 }
 
@@ -72,7 +83,8 @@ func (e *env) start() (*bottest.Pipeline, chat.Adapter) {
 	e.t.Helper()
 	ad := e.f.NewAdapter(e.t)
 	p := bottest.Start(e.t, bottest.Options{Path: e.path,
-		Deliver: deliver.Options{RetryBase: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond}}, ad)
+		Deliver: deliver.Options{RetryBase: 20 * time.Millisecond, RetryMax: 200 * time.Millisecond,
+			DrainTimeout: 200 * time.Millisecond}}, ad)
 	return p, ad
 }
 
@@ -163,6 +175,30 @@ func (e *env) tasks(db *store.DB, chatID string) int {
 		e.t.Fatalf("read tasks: %v", err)
 	}
 	return n
+}
+
+// 0. Start's context bounds the start only (chat.Adapter: "the work goes
+// on in the background until Close"): cancelled once Start has returned,
+// the adapter still hands messages to the bot and sends its replies.
+func testStartContext(e *env) {
+	ad := e.f.NewAdapter(e.t)
+	p := bottest.Start(e.t, bottest.Options{Path: e.path}) // no adapter: this one is started by hand
+	p.Stage.AddSender(e.platform, ad)
+	p.Bot.AddPlatform(e.platform, ad)
+	ctx, cancel := context.WithCancel(context.Background())
+	err := ad.Start(ctx, p.Bot)
+	cancel()
+	if err != nil {
+		e.t.Fatalf("Start: %v", err)
+	}
+	defer ad.Close()
+	time.Sleep(50 * time.Millisecond) // room for work tied to ctx to notice
+	const chatID, msgID = "grp-startctx", "msg-startctx-1"
+	if !e.f.Deliver(e.t, chatID, msgID, e.taskText("X1"), e.zhang) {
+		e.t.Fatalf("a message delivered after Start's context ended was not acknowledged: the adapter's work is bound to Start's ctx\nlogs:\n%s", e.f.Logs())
+	}
+	e.settle(p)
+	e.wantOneReply(chatID, msgID, "X1")
 }
 
 // 1. The ack goes out only after the message is committed: at the instant
@@ -454,7 +490,7 @@ func testScheduledCrashMidSend(e *env) {
 	case <-time.After(10 * time.Second):
 		e.t.Fatalf("the scheduled message's send never reached the platform\nlogs:\n%s", e.f.Logs())
 	}
-	p.Stop() // cancels the call in flight
+	p.Stop() // the send stage lets the call run DrainTimeout, then cancels it
 	release()
 
 	p, _ = e.start()
