@@ -88,6 +88,7 @@ type Sent struct {
 	MsgType   string
 	Content   string // the content JSON string as sent
 	UUID      string
+	At        time.Time // when the fake recorded it
 }
 
 // Decoded returns Content as the platform reads it: the JSON decoded and
@@ -425,10 +426,10 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, kind, target strin
 				s.uuids[b.UUID] = uuidRec{id: id, at: time.Now()}
 			}
 			s.sent = append(s.sent, Sent{Kind: kind, MessageID: id, ChatID: chat, ReplyTo: target,
-				MsgType: b.MsgType, Content: b.Content, UUID: b.UUID})
+				MsgType: b.MsgType, Content: b.Content, UUID: b.UUID, At: time.Now()})
 		}
 	} else {
-		s.sent = append(s.sent, Sent{Kind: kind, MessageID: id, ChatID: s.msgChat[id], MsgType: "interactive", Content: b.Content})
+		s.sent = append(s.sent, Sent{Kind: kind, MessageID: id, ChatID: s.msgChat[id], MsgType: "interactive", Content: b.Content, At: time.Now()})
 	}
 	chat := s.msgChat[id]
 	s.mu.Unlock()
