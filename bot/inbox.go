@@ -264,6 +264,13 @@ func (b *Bot) enrich(ctx context.Context, m *chat.Message) {
 	if p == nil {
 		return
 	}
+	defer func() {
+		// An adapter's look-up must not take the worker down; the message
+		// goes on with what the event said.
+		if r := recover(); r != nil {
+			b.log.Error("platform look-up panicked", "platform", m.Platform, "panic", fmt.Sprint(r))
+		}
+	}()
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if ac, ok := p.(chat.AdminChecker); ok && !m.Direct && !m.SenderIsAdmin {
