@@ -68,7 +68,10 @@ func (b *Bot) action(tx *store.Tx, a chat.Action, now time.Time, out *chat.Actio
 	case chat.ActionAssist:
 		replies, err = b.cmdAssist(r, ref+" "+tr(r.lang, msgAssistFromCard))
 	case chat.ActionProgress:
-		res.Toast, res.ToastKind = tr(r.lang, msgProgressHowTo, a.TaskID), "info"
+		// A card cannot take the text on every platform, so the group gets
+		// the command, filled in, for the clicker to copy and complete.
+		res.Toast, res.ToastKind = tr(r.lang, msgProgressToast), "info"
+		replies = []chat.Reply{r.reply(tr(r.lang, msgProgressPrefill, mention(r.sender()), a.TaskID), r.sender())}
 	default:
 		res.Toast, res.ToastKind = tr(r.lang, msgActionUnknown), "error"
 		return nil

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"collabbot/bot/chat"
 	"collabbot/rules"
@@ -36,6 +38,10 @@ var commandNames = map[string]string{
 	"mine": "mine", "我的": "mine",
 	"overdue": "overdue", "逾期": "overdue",
 	"assists": "assists", "协助列表": "assists",
+	"search": "search", "搜索": "search", "查找": "search", "find": "search",
+	"edit": "edit", "修改": "edit", "编辑": "edit",
+	"cc": "cc", "抄送": "cc", "加协作": "cc", "添加协作人": "cc",
+	"uncc": "uncc", "取消抄送": "uncc", "移除协作人": "uncc",
 	"weekly": "weekly", "周报": "weekly",
 	"show": "show", "查看": "show", "详情": "show",
 	"assign": "assign", "转交": "assign",
@@ -93,8 +99,14 @@ func (b *Bot) command(r *request, c command) ([]chat.Reply, error) {
 		return b.cmdDecideDelay(r, c.args, true)
 	case "deny":
 		return b.cmdDecideDelay(r, c.args, false)
-	case "list", "mine", "overdue", "assists":
-		return b.cmdList(r, c.name)
+	case "list", "mine", "overdue", "assists", "search":
+		return b.cmdList(r, c.name, c.args)
+	case "edit":
+		return b.cmdEdit(r, c.args)
+	case "cc":
+		return b.cmdCC(r, c.args, true)
+	case "uncc":
+		return b.cmdCC(r, c.args, false)
 	case "weekly":
 		return b.cmdWeekly(r)
 	case "show":
@@ -165,34 +177,48 @@ func (b *Bot) threadReply(r *request) ([]chat.Reply, error) {
 }
 
 var (
-	reTaskRef = regexp.MustCompile(`^[#＃]\s*([0-9０-９]+)`)
-	rePercent = regexp.MustCompile(`([0-9０-９]{1,3})\s*[%％]`)
+	reTaskRef = regexp.MustCompile(`^[#＃]\s*([0-9０-９]*)`)
+	rePercent = regexp.MustCompile(`([-－−负]?)\s*([0-9０-９]+(?:[.．][0-9０-９]+)?)\s*[%％]`)
 )
 
+// maxTaskID bounds a task reference: ids count up per group, so anything
+// larger is a typo, and it keeps "#99999999999999999999" from overflowing.
+const maxTaskID = 1_000_000_000
+
 // taskRef takes "#12" off the front of args. Without one it falls back to
-// the thread the message replies to.
-func (r *request) taskRef(args string) (int64, string) {
+// the thread the message replies to. A "#" that is not followed by a valid
+// id ("#0", "#-1", "#abc", a number past any id) comes back in bad, so the
+// command refuses it instead of guessing another task.
+func (r *request) taskRef(args string) (id int64, rest, bad string) {
 	a := strings.TrimSpace(args)
 	if m := reTaskRef.FindStringSubmatch(a); m != nil {
+		after := a[len(m[0]):]
 		n, err := strconv.ParseInt(toHalfWidth(m[1]), 10, 64)
-		if err == nil {
-			return n, strings.TrimSpace(a[len(m[0]):])
+		next, _ := utf8.DecodeRuneInString(after)
+		if m[1] == "" || err != nil || n < 1 || n > maxTaskID || next == '%' || next == '％' ||
+			next < utf8.RuneSelf && (unicode.IsLetter(next) || next == '.' || next == '-') {
+			tok, _, _ := strings.Cut(a, " ")
+			return 0, a, tok
 		}
+		return n, strings.TrimSpace(after), ""
 	}
 	if id := r.tx.ThreadTask(r.key(), r.msg.ReplyTo); id != 0 {
-		return id, a
+		return id, a, ""
 	}
 	if id := r.tx.ThreadTask(r.key(), r.msg.RootID); id != 0 {
-		return id, a
+		return id, a, ""
 	}
-	return 0, a
+	return 0, a, ""
 }
 
 // findTask resolves the task a command is about. When no id is given and
 // the sender owns exactly one open task, that one is meant. A nil task
 // comes with the reply that explains what is missing.
 func (b *Bot) findTask(r *request, args, usage string) (*store.Task, string, []chat.Reply, error) {
-	id, rest := r.taskRef(args)
+	id, rest, bad := r.taskRef(args)
+	if bad != "" {
+		return nil, "", []chat.Reply{r.reply(tr(r.lang, msgBadTaskRef, chat.Escape(clip(bad, 30)), usage))}, nil
+	}
 	if id == 0 {
 		var mine []*store.Task
 		err := r.tx.Tasks(r.key(), func(t *store.Task) error {
@@ -286,15 +312,25 @@ func (r *request) history(t *store.Task, action, detail string) error {
 	return r.tx.AppendHistory(t.Group, t.ID, store.HistoryEntry{At: r.now, By: r.sender(), Action: action, Detail: detail})
 }
 
-// parsePercent finds "80%" in text; -1 when none.
-func parsePercent(text string) int {
-	m := rePercent.FindStringSubmatch(text)
-	if m == nil {
-		return -1
+// parsePercent finds "80%" in text: -1 when there is none; bad is the
+// offending text when a percentage is out of 0–100, negative or not whole,
+// which is refused rather than bent into range.
+func parsePercent(text string) (pct int, bad string) {
+	pct = -1
+	for _, m := range rePercent.FindAllStringSubmatch(text, -1) {
+		n, err := strconv.Atoi(toHalfWidth(m[2]))
+		if m[1] != "" || err != nil || n > 100 {
+			return -1, strings.TrimSpace(m[0])
+		}
+		pct = n
 	}
-	n, err := strconv.Atoi(toHalfWidth(m[1]))
-	if err != nil || n > 100 {
-		return -1
+	return pct, ""
+}
+
+// clip shortens s to n runes for quoting it back.
+func clip(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
 	}
-	return n
+	return string([]rune(s)[:n-1]) + "…"
 }

@@ -80,6 +80,26 @@ const (
 	msgOverdueEmpty      = "overdue_empty"
 	msgAssistsEmpty      = "assists_empty"
 	msgListMore          = "list_more"
+	msgListNoMatch       = "list_no_match"
+	msgListShowAll       = "list_show_all"
+	msgListFiltered      = "list_filtered"
+	msgListNoPage        = "list_no_page"
+	msgListPageOf        = "list_page_of"
+	msgListNext          = "list_next"
+	msgSearchTitle       = "search_title"
+	msgSearchEmpty       = "search_empty"
+	msgSearchUsage       = "search_usage"
+	msgEditUsage         = "edit_usage"
+	msgEditDueUseDelay   = "edit_due_use_delay"
+	msgEditBadDue        = "edit_bad_due"
+	msgEditDueExtra      = "edit_due_extra"
+	msgEditUnchanged     = "edit_unchanged"
+	msgEditTooLong       = "edit_too_long"
+	msgEdited            = "edited"
+	msgCCUsage           = "cc_usage"
+	msgCCNothing         = "cc_nothing"
+	msgCCed              = "cced"
+	msgUncced            = "uncced"
 	msgWeeklyTitle       = "weekly_title"
 	msgWeeklyOwners      = "weekly_owners"
 	msgConfigAdminsOnly  = "config_admins_only"
@@ -90,7 +110,14 @@ const (
 	msgConfigUsage       = "config_usage"
 	msgActionDuplicate   = "action_duplicate"
 	msgActionUnknown     = "action_unknown"
-	msgProgressHowTo     = "progress_howto"
+	msgProgressToast     = "progress_toast"
+	msgProgressPrefill   = "progress_prefill"
+	msgBadTaskRef        = "bad_task_ref"
+	msgAlreadyAccepted   = "already_accepted"
+	msgDelayUsage        = "delay_usage"
+	msgDeadlineForms     = "deadline_forms"
+	msgAlreadyOwner      = "already_owner"
+	msgBadPercent        = "bad_percent"
 
 	wordOwner           = "w_owner"
 	wordCollaborators   = "w_collaborators"
@@ -125,6 +152,10 @@ const (
 	wordNotSet          = "w_not_set"
 	wordPlatformAdmins  = "w_platform_admins"
 	wordOn              = "w_on"
+	wordTheBot          = "w_the_bot"
+	wordTopic           = "w_topic"
+	wordItem            = "w_item"
+	wordReason          = "w_reason"
 	wordOff             = "w_off"
 	btnAck              = "b_ack"
 	btnProgress         = "b_progress"
@@ -191,11 +222,31 @@ var catalog = map[string][2]string{
 	msgOverdueEmpty:      {"没有逾期的任务 👍", "Nothing is overdue 👍"},
 	msgAssistsEmpty:      {"没有待协助的任务。", "No open help requests."},
 	msgListMore:          {"……另有 %d 项未列出", "…and %d more"},
+	msgListFiltered:      {"📋 符合条件的任务（%d）：", "📋 Matching tasks (%d):"},
+	msgListShowAll:       {"（全部：%s）", " (all: %s)"},
+	msgListNoMatch:       {"没有符合条件的任务。", "No task matches."},
+	msgListNoPage:        {"没有第 %d 页，共 %d 页。", "There is no page %d; there are %d."},
+	msgListPageOf:        {"第 %d/%d 页", "page %d/%d"},
+	msgListNext:          {"，下一页：%s", "; next: %s"},
+	msgSearchTitle:       {"🔎 找到 %d 个任务：", "🔎 %d tasks found:"},
+	msgSearchEmpty:       {"没有找到相关任务。", "Nothing found."},
+	msgEditUsage:         {"修改任务请写字段和新内容，例如：\n/edit #%d 需求 需前端提供两套方案\n/edit #%d 主题 官网改版\n/edit #%d 截止 9月20日\n可改的字段：主题、事项、需求、截止", "Name the field and the new text, e.g.\n/edit #%d request two design options\n/edit #%d topic website redesign\n/edit #%d due Sep 20\nFields: topic, item, request, due"},
+	msgEditDueUseDelay:   {"负责人修改截止时间请申请延期，由发起人或组长审批：/delay #%d 新截止时间 原因", "Owners move a deadline by asking for a delay, which the initiator or lead decides: /delay #%d <new deadline> <reason>"},
+	msgEditBadDue:        {"新的截止时间有误：%s\n示例：/edit #%d 截止 9月20日", "The new deadline is wrong: %s\nExample: /edit #%d due Sep 20"},
+	msgEditDueExtra:      {"截止时间后面多了“%s”", "there is extra text after the deadline: “%s”"},
+	msgEditUnchanged:     {"#%d 没有变化。", "#%d is unchanged."},
+	msgEditTooLong:       {"%s最多 %d 个字，这次写了 %d 个。", "The %s may be at most %d characters; this one has %d."},
+	msgEdited:            {"✏️ #%[1]d %[2]s已修改：%[3]s → %[4]s %[5]s", "✏️ #%[1]d %[2]s changed: %[3]s → %[4]s %[5]s"},
+	msgCCUsage:           {"请 @ 要添加或移除的协作人，例如：%s #%d @王五", "@-mention the collaborators, e.g. %s #%d @Wang Wu"},
+	msgCCNothing:         {"#%d 的协作人没有变化。", "#%d's collaborators are unchanged."},
+	msgCCed:              {"👥 #%[1]d 已添加协作人 %[2]s。%[3]s", "👥 #%[1]d: added %[2]s as collaborators. %[3]s"},
+	msgUncced:            {"👥 #%[1]d 已移除协作人 %[2]s。%[3]s", "👥 #%[1]d: removed %[2]s from the collaborators. %[3]s"},
+	msgSearchUsage:       {"请写要找的词，例如：/search 接口 或 /search @张三", "Say what to look for, e.g. /search API or /search @Zhang San"},
 	msgWeeklyTitle:       {"📊 项目周报（%s ~ %s）", "📊 Weekly summary (%s ~ %s)"},
 	msgWeeklyOwners:      {"本周任务分布：%s", "Due this week by owner: %s"},
 	msgConfigAdminsOnly:  {"只有群管理员可以修改本群设置（群主、群管理员或配置文件里的管理员）。发送 /config 可查看当前设置。", "Only group admins may change settings (the group owner, managers, or admins in the bot's config). Send /config to view them."},
-	msgConfigUnknownKey:  {"没有“%s”这个设置项。", "There is no setting called %q."},
-	msgConfigBadValue:    {"设置 %s 的值“%s”无效，例如：%s", "%s cannot be set to %q; example: %s"},
+	msgConfigUnknownKey:  {"没有“%s”这个设置项。", "There is no setting called “%s”."},
+	msgConfigBadValue:    {"设置 %s 的值“%s”无效，例如：%s", "%s cannot be set to “%s”; example: %s"},
 	msgConfigSaved:       {"✅ 设置已保存。", "✅ Saved."},
 	msgConfigShow: {"⚙️ 本群设置\n语言：%s\n组长：%s\n管理员：%s\n每日进度提醒：%s\n周报：%s\n工作时间：%s-%s\n完成后需验收：%s\n确认接收时限：%s\n【紧急】响应时限：%s\n【重要】响应时限：%s\n协助请求再提醒：%s\n截止前预警：%d 个工作日\n时区：%s",
 		"⚙️ Group settings\nlanguage: %s\nlead: %s\nadmins: %s\ndaily nudge: %s\nweekly summary: %s\nworking hours: %s-%s\nacceptance after done: %s\nacknowledge within: %s\n【紧急】 response: %s\n【重要】 response: %s\nhelp re-ping after: %s\npre-deadline warning: %d working days\ntime zone: %s"},
@@ -203,7 +254,14 @@ var catalog = map[string][2]string{
 		"Change: /config lead @someone · /config nudge 17:30|off · /config weekly Mon 10:00 · /config workday 09:00-18:00 · /config acceptance on|off · /config ack 24h · /config urgent 15m · /config important 48h · /config help 24h · /config warn 2 · /config admin add|remove @someone · /lang en|zh"},
 	msgActionDuplicate: {"已处理", "Already done"},
 	msgActionUnknown:   {"这个按钮已失效", "This button no longer works"},
-	msgProgressHowTo:   {"请在群里发送：/update #%d 80%% 今天完成了……", "Send in the group: /update #%d 80%% today I finished…"},
+	msgProgressToast:   {"已在群里给出进度命令，复制后补充内容发送即可", "The update command is in the group: copy it, fill it in, send it"},
+	msgProgressPrefill: {"%s 请复制下面这行，改好百分比和进展后发送：\n/update #%d 50%% 今天完成了……", "%s copy the line below, set the percentage and what changed, and send it:\n/update #%d 50%% today I finished…"},
+	msgBadTaskRef:      {"“%s”不是有效的任务编号：编号是 # 后面的正整数，例如：%s\n（发送 /list 查看任务编号）", "“%s” is not a task id: an id is # and a whole number, e.g. %s\n(send /list to see task ids)"},
+	msgAlreadyAccepted: {"#%d 已于 %s 验收通过并关闭，不能再验收或退回。如需返工，请新建任务。", "#%d was accepted and closed at %s; it cannot be reviewed again. Create a new task for further work."},
+	msgDelayUsage:      {"请写明新的截止时间和原因，例如：/delay #%d 9月20日 等待第三方接口文档", "Give the new deadline and the reason, e.g. /delay #%d 9月20日 waiting for vendor docs"},
+	msgDeadlineForms:   {"可以这样写截止时间：%s", "Deadlines can be written as: %s"},
+	msgAlreadyOwner:    {"#%d 的负责人已经是 %s，无需转交。", "%[2]s already owns #%[1]d; nothing to hand over."},
+	msgBadPercent:      {"进度百分比要写 0%% 到 100%% 之间的整数，收到的是“%s”。例如：/update #%d 80%% 已完成接口联调", "Progress must be a whole percentage from 0%% to 100%%, not “%s”. E.g. /update #%d 80%% API integration done"},
 
 	wordOwner:           {"负责人", "owner"},
 	wordCollaborators:   {"协作人", "collaborators"},
@@ -238,6 +296,10 @@ var catalog = map[string][2]string{
 	wordNotSet:          {"未设置", "not set"},
 	wordPlatformAdmins:  {"群主和群管理员", "group owner and managers"},
 	wordOn:              {"开启", "on"},
+	wordTheBot:          {"（机器人）", "(bot)"},
+	wordTopic:           {"主题", "topic"},
+	wordItem:            {"事项", "item"},
+	wordReason:          {"原因", "reason"},
 	wordOff:             {"关闭", "off"},
 	btnAck:              {"确认接收", "Acknowledge"},
 	btnProgress:         {"更新进度", "Update progress"},

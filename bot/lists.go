@@ -2,7 +2,9 @@ package bot
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -10,30 +12,129 @@ import (
 	"collabbot/store"
 )
 
-// maxListLines keeps list replies readable in a chat window; the footer
-// says how many were left out.
+// maxListLines keeps the weekly summary readable in a chat window; the
+// footer says how many were left out.
 const maxListLines = 30
 
-func (b *Bot) cmdList(r *request, which string) ([]chat.Reply, error) {
-	var picked []*store.Task
+// listPage is how many tasks one list reply shows; "/list 2" pages on.
+const listPage = 10
+
+// listQuery is what /list, /mine, /overdue, /assists and /search select.
+type listQuery struct {
+	which    string // the command: list, mine, overdue, assists, search
+	statuses map[store.Status]bool
+	overdue  bool
+	people   []chat.User // owner or collaborator
+	words    []string    // every word must appear in the title or request
+	page     int
+	// filtered: the user narrowed the list (status, overdue, person, word).
+	filtered, byStatus bool
+}
+
+// statusWords are the filters people type after /list.
+var statusWords = map[string][]store.Status{
+	"open": {store.StatusOpen}, "进行中": {store.StatusOpen}, "未完成": {store.StatusOpen},
+	"review": {store.StatusDone}, "待验收": {store.StatusDone},
+	"done": {store.StatusDone, store.StatusAccepted}, "完成": {store.StatusDone, store.StatusAccepted}, "已完成": {store.StatusDone, store.StatusAccepted},
+	"closed": {store.StatusAccepted, store.StatusCancelled}, "已关闭": {store.StatusAccepted, store.StatusCancelled},
+	"cancelled": {store.StatusCancelled}, "canceled": {store.StatusCancelled}, "已取消": {store.StatusCancelled}, "取消": {store.StatusCancelled},
+	"all": {store.StatusOpen, store.StatusDone, store.StatusAccepted, store.StatusCancelled},
+	"全部":  {store.StatusOpen, store.StatusDone, store.StatusAccepted, store.StatusCancelled},
+	"所有":  {store.StatusOpen, store.StatusDone, store.StatusAccepted, store.StatusCancelled},
+}
+
+var reListPage = regexp.MustCompile(`^(?:第?([0-9０-９]{1,4})页?|[pP]([0-9]{1,4}))$`)
+
+func (r *request) parseListQuery(which, args string) listQuery {
+	q := listQuery{which: which, statuses: map[store.Status]bool{}, page: 1}
+	for _, f := range strings.Fields(args) {
+		lf := strings.ToLower(f)
+		switch {
+		case strings.HasPrefix(f, "@"):
+			// The mention itself comes in msg.Mentions.
+		case statusWords[lf] != nil:
+			for _, st := range statusWords[lf] {
+				q.statuses[st] = true
+			}
+			q.byStatus = true
+		case lf == "overdue" || lf == "逾期" || lf == "已逾期":
+			q.overdue, q.filtered = true, true
+		case reListPage.MatchString(toHalfWidth(f)):
+			m := reListPage.FindStringSubmatch(toHalfWidth(f))
+			n, _ := strconv.Atoi(m[1] + m[2])
+			q.page = max(n, 1)
+		default:
+			q.words = append(q.words, strings.ToLower(f))
+		}
+	}
+	q.people = r.msg.Mentions
+	q.filtered = q.filtered || q.byStatus || len(q.people) > 0 || len(q.words) > 0
+	switch which {
+	case "overdue":
+		q.overdue = true
+	case "search":
+		if len(q.statuses) == 0 {
+			q.statuses = map[store.Status]bool{store.StatusOpen: true, store.StatusDone: true, store.StatusAccepted: true, store.StatusCancelled: true}
+		}
+	}
+	if len(q.statuses) == 0 {
+		// By default a list shows what still needs someone: open and
+		// awaiting review.
+		q.statuses = map[store.Status]bool{store.StatusOpen: true, store.StatusDone: true}
+	}
+	return q
+}
+
+func (q listQuery) match(r *request, t *store.Task) bool {
 	uid := r.msg.Sender.ID
+	switch q.which {
+	case "mine":
+		if !(t.Owner.ID == uid || containsUser(t.Collaborators, uid) || (t.Status == store.StatusDone && t.Initiator.ID == uid)) {
+			return false
+		}
+	case "assists":
+		if len(t.OpenHelp()) == 0 {
+			return false
+		}
+	}
+	if q.overdue && !t.Overdue(r.now) {
+		return false
+	}
+	if len(q.people) > 0 {
+		hit := false
+		for _, u := range q.people {
+			if t.Owner.ID == u.ID || containsUser(t.Collaborators, u.ID) {
+				hit = true
+			}
+		}
+		if !hit {
+			return false
+		}
+	}
+	if len(q.words) > 0 {
+		hay := strings.ToLower(t.Topic + " " + t.Item + " " + t.Request)
+		for _, w := range q.words {
+			if !strings.Contains(hay, w) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func (b *Bot) cmdList(r *request, which, args string) ([]chat.Reply, error) {
+	q := r.parseListQuery(which, args)
+	if which == "search" && len(q.words) == 0 && len(q.people) == 0 {
+		return []chat.Reply{r.reply(tr(r.lang, msgSearchUsage))}, nil
+	}
+	var picked []*store.Task
+	counts := map[store.Status]int{}
 	err := r.tx.Tasks(r.key(), func(t *store.Task) error {
-		if t.Status.Closed() {
+		if !q.match(r, t) {
 			return nil
 		}
-		keep := false
-		switch which {
-		case "list":
-			keep = true
-		case "mine":
-			keep = t.Owner.ID == uid || containsUser(t.Collaborators, uid) ||
-				(t.Status == store.StatusDone && t.Initiator.ID == uid)
-		case "overdue":
-			keep = t.Overdue(r.now)
-		case "assists":
-			keep = len(t.OpenHelp()) > 0
-		}
-		if keep {
+		counts[t.Status]++
+		if q.statuses[t.Status] {
 			picked = append(picked, t)
 		}
 		return nil
@@ -42,19 +143,46 @@ func (b *Bot) cmdList(r *request, which string) ([]chat.Reply, error) {
 		return nil, err
 	}
 	sortByDue(picked)
-	titles := map[string]string{"list": msgListTitle, "mine": msgMineTitle, "overdue": msgOverdueTitle, "assists": msgAssistsTitle}
-	empties := map[string]string{"list": msgListEmpty, "mine": msgMineEmpty, "overdue": msgOverdueEmpty, "assists": msgAssistsEmpty}
+	if which == "list" && q.filtered {
+		which = "filtered"
+	}
+	titles := map[string]string{"filtered": msgListFiltered, "list": msgListTitle, "mine": msgMineTitle, "overdue": msgOverdueTitle, "assists": msgAssistsTitle, "search": msgSearchTitle}
+	empties := map[string]string{"filtered": msgListNoMatch, "list": msgListEmpty, "mine": msgMineEmpty, "overdue": msgOverdueEmpty, "assists": msgAssistsEmpty, "search": msgSearchEmpty}
 	if len(picked) == 0 {
-		return []chat.Reply{r.reply(tr(r.lang, empties[which]))}, nil
+		text := tr(r.lang, empties[which])
+		if q.filtered {
+			text = tr(r.lang, msgListNoMatch)
+		}
+		if c := statusCounts(r.lang, counts); c != "" {
+			text += "\n" + c
+		}
+		return []chat.Reply{r.reply(text)}, nil
+	}
+	pages := (len(picked) + listPage - 1) / listPage
+	if q.page > pages {
+		return []chat.Reply{r.reply(tr(r.lang, msgListNoPage, q.page, pages))}, nil
 	}
 	var sb strings.Builder
 	sb.WriteString(tr(r.lang, titles[which], len(picked)))
-	for i, t := range picked {
-		if i == maxListLines {
-			sb.WriteString("\n" + tr(r.lang, msgListMore, len(picked)-maxListLines))
-			break
+	hidden := 0
+	for st, n := range counts {
+		if !q.statuses[st] {
+			hidden += n
 		}
-		sb.WriteString("\n" + b.listLine(r.lang, r.set, t, r.now))
+	}
+	if len(counts) > 1 || hidden > 0 {
+		sb.WriteString("\n" + statusCounts(r.lang, counts))
+		if hidden > 0 && !q.byStatus {
+			sb.WriteString(tr(r.lang, msgListShowAll, strings.Join(strings.Fields("/"+q.which+" all "+stripPage(args)), " ")))
+		}
+	}
+	from := (q.page - 1) * listPage
+	for _, t := range picked[from:min(from+listPage, len(picked))] {
+		line := b.listLine(r.lang, r.set, t, r.now)
+		if t.Status.Closed() {
+			line += " · " + statusWord(r.lang, t.Status)
+		}
+		sb.WriteString("\n" + line)
 		if which == "assists" {
 			for _, h := range t.OpenHelp() {
 				who := chat.Escape(h.Helper.Name)
@@ -65,7 +193,38 @@ func (b *Bot) cmdList(r *request, which string) ([]chat.Reply, error) {
 			}
 		}
 	}
+	if pages > 1 {
+		next := ""
+		if q.page < pages {
+			next = tr(r.lang, msgListNext, strings.Join(strings.Fields("/"+q.which+" "+stripPage(args)+" "+strconv.Itoa(q.page+1)), " "))
+		}
+		sb.WriteString("\n" + tr(r.lang, msgListPageOf, q.page, pages) + next)
+	}
 	return []chat.Reply{r.reply(sb.String())}, nil
+}
+
+// stripPage drops a page number from the arguments, to build the next
+// page's command.
+func stripPage(args string) string {
+	var keep []string
+	for _, f := range strings.Fields(args) {
+		if !reListPage.MatchString(toHalfWidth(f)) {
+			keep = append(keep, f)
+		}
+	}
+	return strings.Join(keep, " ")
+}
+
+// statusCounts is the header line: how many of the matching tasks are in
+// each state.
+func statusCounts(lang string, counts map[store.Status]int) string {
+	var parts []string
+	for _, st := range []store.Status{store.StatusOpen, store.StatusDone, store.StatusAccepted, store.StatusCancelled} {
+		if n := counts[st]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", statusWord(lang, st), n))
+		}
+	}
+	return strings.Join(parts, " · ")
 }
 
 // sortByDue orders oldest due first, then by id, so lists are stable.
@@ -99,7 +258,11 @@ func (b *Bot) cmdShow(r *request, args string) ([]chat.Reply, error) {
 			start = len(hist) - 10
 		}
 		for _, h := range hist[start:] {
-			line := fmt.Sprintf("\n· %s %s %s", fmtTime(r.lang, h.At, r.set.Location, r.now), chat.Escape(h.By.Name), historyWord(r.lang, h.Action))
+			who := chat.Escape(h.By.Name)
+			if who == "" {
+				who = tr(r.lang, wordTheBot) // the reminder engine acts in no one's name
+			}
+			line := fmt.Sprintf("\n· %s %s %s", fmtTime(r.lang, h.At, r.set.Location, r.now), who, historyWord(r.lang, h.Action))
 			if h.Detail != "" && h.Action != "created" {
 				line += colon + chat.Escape(h.Detail)
 			}
@@ -107,7 +270,9 @@ func (b *Bot) cmdShow(r *request, args string) ([]chat.Reply, error) {
 		}
 	}
 	rep1 := r.reply(sb.String())
-	rep1.Card = b.taskCard(r.lang, r.set, t, r.now, sb.String())
+	// The card's title is the task's title: the body starts below it.
+	_, body, _ := strings.Cut(sb.String(), "\n")
+	rep1.Card = b.taskCard(r.lang, r.set, t, r.now, body)
 	return []chat.Reply{rep1}, nil
 }
 
@@ -127,6 +292,7 @@ var historyWords = map[string][2]string{
 	"assist": {"请求协助", "asked for help"}, "resolve": {"解除协助", "resolved help"}, "risk": {"风险预警", "raised a risk"},
 	"delay": {"申请延期", "requested a delay"}, "approve": {"批准延期", "approved the delay"}, "deny": {"驳回延期", "denied the delay"},
 	"assign": {"转交", "reassigned"}, "cancel": {"取消", "cancelled"}, "ack_default": {"默认接受", "accepted by default"},
+	"edit": {"修改", "edited"}, "cc": {"添加协作人", "added collaborators"}, "uncc": {"移除协作人", "removed collaborators"},
 }
 
 // weekBounds returns Monday 00:00 of now's week and of the week after.
@@ -164,7 +330,9 @@ func (b *Bot) WeeklySummary(lang string, set Effective, tasks []*store.Task, now
 		if t.Status != store.StatusCancelled && !finished.IsZero() && !finished.Before(lastMon) && finished.Before(thisMon) {
 			done = append(done, t)
 		}
-		if t.Status.Closed() {
+		if t.Status.Closed() || t.Status == store.StatusDone {
+			// Delivered and waiting for review: an achievement, not a
+			// blocker (the review reminders chase the reviewer).
 			continue
 		}
 		if t.Status == store.StatusOpen && !t.Due.Before(thisMon) && t.Due.Before(nextMon) {

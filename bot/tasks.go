@@ -51,6 +51,10 @@ func (b *Bot) createFromResult(r *request, res rules.Result) ([]chat.Reply, erro
 		Due: p.Due, Urgency: urg, Owner: owner, Collaborators: collab, Initiator: r.sender(),
 		Status: store.StatusOpen, CreatedAt: r.now, MessageID: r.msg.MessageID,
 	}
+	if t.Owner.ID == t.Initiator.ID {
+		// Nobody needs to confirm receipt of their own request.
+		t.AckedAt = r.now
+	}
 	if err := r.tx.NewTask(t); err != nil {
 		return nil, err
 	}
@@ -92,6 +96,9 @@ func (b *Bot) createdText(r *request, t *store.Task, ownerFromMention bool) stri
 	}
 	if len(t.Help) > 0 {
 		sb.WriteString("\n" + tr(r.lang, msgHelpRaisedInline))
+	}
+	if !t.AckedAt.IsZero() {
+		return sb.String()
 	}
 	window := r.set.AckWindow
 	if t.Urgency == string(rules.Urgent) {
@@ -149,7 +156,10 @@ func (b *Bot) recordUpdate(r *request, t *store.Task, text string, fromThread bo
 	if t.Status.Closed() {
 		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
-	pct := parsePercent(text)
+	pct, bad := parsePercent(text)
+	if bad != "" {
+		return []chat.Reply{r.reply(tr(r.lang, msgBadPercent, chat.Escape(bad), t.ID))}, nil
+	}
 	t.Updates = append(t.Updates, store.Update{At: r.now, By: r.sender(), Text: text, Percent: pct})
 	if pct >= 0 {
 		t.Percent = pct
@@ -216,8 +226,8 @@ func (b *Bot) cmdAccept(r *request, args string) ([]chat.Reply, error) {
 	if d := r.deny(t, roleInitiator|roleLead|roleAdmin, "/accept"); d != nil {
 		return d, nil
 	}
-	if t.Status != store.StatusDone {
-		return []chat.Reply{r.reply(tr(r.lang, msgNotAwaitingAccept, t.ID, statusWord(r.lang, t.Status)))}, nil
+	if rep := r.notAwaitingReview(t); rep != nil {
+		return rep, nil
 	}
 	t.Status, t.AcceptedAt = store.StatusAccepted, r.now
 	t.Reviews = append(t.Reviews, store.Review{At: r.now, By: r.sender(), Accepted: true, Comment: rest})
@@ -238,8 +248,8 @@ func (b *Bot) cmdReject(r *request, args string) ([]chat.Reply, error) {
 	if d := r.deny(t, roleInitiator|roleLead|roleAdmin, "/reject"); d != nil {
 		return d, nil
 	}
-	if t.Status != store.StatusDone {
-		return []chat.Reply{r.reply(tr(r.lang, msgNotAwaitingAccept, t.ID, statusWord(r.lang, t.Status)))}, nil
+	if rep := r.notAwaitingReview(t); rep != nil {
+		return rep, nil
 	}
 	if strings.TrimSpace(rest) == "" {
 		return []chat.Reply{r.reply(tr(r.lang, msgRejectNeedsReason, t.ID))}, nil
@@ -256,6 +266,20 @@ func (b *Bot) cmdReject(r *request, args string) ([]chat.Reply, error) {
 		return nil, err
 	}
 	return []chat.Reply{r.reply(tr(r.lang, msgRejected, t.ID, mention(t.Owner), chat.Escape(rest)), t.Owner)}, nil
+}
+
+// notAwaitingReview explains why a review command does not apply: the
+// task is still being worked on, or already closed.
+func (r *request) notAwaitingReview(t *store.Task) []chat.Reply {
+	switch t.Status {
+	case store.StatusDone:
+		return nil
+	case store.StatusAccepted:
+		return []chat.Reply{r.reply(tr(r.lang, msgAlreadyAccepted, t.ID, fmtTime(r.lang, t.AcceptedAt, r.set.Location, r.now)))}
+	case store.StatusCancelled:
+		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}
+	}
+	return []chat.Reply{r.reply(tr(r.lang, msgNotAwaitingAccept, t.ID, statusWord(r.lang, t.Status)))}
 }
 
 // helperFor picks who a help flag calls: the first person mentioned in the
@@ -411,9 +435,16 @@ func (b *Bot) cmdDelay(r *request, args string) ([]chat.Reply, error) {
 	if t.PendingDelay() >= 0 {
 		return []chat.Reply{r.reply(tr(r.lang, msgDelayPending, t.ID, t.ID, t.ID))}, nil
 	}
+	if strings.TrimSpace(rest) == "" {
+		return []chat.Reply{r.reply(tr(r.lang, msgDelayUsage, t.ID))}, nil
+	}
 	raw, due, reason, perr := rules.DeadlinePrefix(rest, r.set.parseOptions(r.now, b.cal))
 	if perr != nil {
-		return []chat.Reply{r.reply(tr(r.lang, msgDelayBadDeadline, deadlineProblem(r.lang, perr), t.ID) + "\n" + rules.AcceptedDeadlines(r.lang))}, nil
+		text := tr(r.lang, msgDelayBadDeadline, deadlineProblem(r.lang, perr), t.ID)
+		if forms := rules.AcceptedDeadlines(r.lang); !strings.Contains(text, forms) {
+			text += "\n" + tr(r.lang, msgDeadlineForms, forms)
+		}
+		return []chat.Reply{r.reply(text)}, nil
 	}
 	reason = strings.TrimSpace(reason)
 	var problems []string
@@ -495,6 +526,9 @@ func (b *Bot) cmdAssign(r *request, args string) ([]chat.Reply, error) {
 	if len(r.msg.Mentions) == 0 {
 		return []chat.Reply{r.reply(tr(r.lang, msgAssignUsage, t.ID))}, nil
 	}
+	if r.msg.Mentions[0].ID == t.Owner.ID {
+		return []chat.Reply{r.reply(tr(r.lang, msgAlreadyOwner, t.ID, chat.Escape(t.Owner.Name)))}, nil
+	}
 	old := t.Owner
 	t.Owner = toStore(r.msg.Mentions[0])
 	t.AckedAt, t.AckDefaulted = timeZero, false
@@ -526,7 +560,12 @@ func (b *Bot) cmdCancel(r *request, args string) ([]chat.Reply, error) {
 		return nil, err
 	}
 	notify := r.notify(t.Owner)
-	return []chat.Reply{r.reply(tr(r.lang, msgCancelled, t.ID, mentions(notify)), notify...)}, nil
+	text := tr(r.lang, msgCancelled, t.ID, mentions(notify))
+	if reason := strings.TrimSpace(rest); reason != "" {
+		colon, _ := sep(r.lang)
+		text += "\n" + tr(r.lang, wordReason) + colon + chat.Escape(reason)
+	}
+	return []chat.Reply{r.reply(text, notify...)}, nil
 }
 
 func numbered(lines []string) string {

@@ -44,11 +44,28 @@ func (c *Clock) Now() time.Time {
 	return c.real().Add(c.offset)
 }
 
-// Set moves the simulated clock to t; it keeps running from there.
+// Set moves the simulated clock to t; it keeps running from there. Set
+// does not refuse an earlier time: /clock does (see Adapter), and a program
+// that restores a saved clock calls Set before the session starts.
 func (c *Clock) Set(t time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.offset = t.Sub(c.real())
+}
+
+// Offset is how far the simulated time is ahead of real time (what a
+// program saves to continue the clock on the next start).
+func (c *Clock) Offset() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.offset
+}
+
+// SetOffset puts the simulated time d ahead of real time.
+func (c *Clock) SetOffset(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.offset = d
 }
 
 // Options configure the console.
@@ -62,10 +79,19 @@ type Options struct {
 	// Location renders /clock and parses its argument.
 	Location *time.Location
 	// OnClock runs after /clock moves the time (the reminder engine's
-	// "send what is due now").
+	// "send what is due now"; a program that keeps the clock per store
+	// saves it here). /clock only moves the time forward.
 	OnClock func(ctx context.Context, now time.Time)
 	// Admins, when set, are the only admins; empty means everyone is one.
+	// Start announces which (console.admins in the config file).
 	Admins []string
+	// Lang is the language of the console's own notes: "zh" (default) or
+	// "en". The bot's replies follow the group's language.
+	Lang string
+	// Notes, when set, returns lines printed at Start after the welcome
+	// text and the admin line (e.g. "the clock continues from …", start-up
+	// warnings), each in parentheses.
+	Notes func() []string
 	// Prompt shows "name> " before each line (off for scripted tests).
 	Prompt bool
 	// Settle runs after each line is accepted and waits until the bot has
@@ -131,6 +157,12 @@ func (a *Adapter) Start(ctx context.Context, in chat.Intake) error {
 	a.in, a.cancel = in, cancel
 	a.mu.Unlock()
 	a.printf("%s\n", banner)
+	a.printf("(%s)\n", a.adminNote())
+	if a.opt.Notes != nil {
+		for _, n := range a.opt.Notes() {
+			a.printf("(%s)\n", n)
+		}
+	}
 	go a.loop(ctx)
 	return nil
 }
@@ -157,7 +189,24 @@ func (a *Adapter) Close() error {
 const banner = `collabbot console: a simulated project group. Type as a group member.
   【主题-事项-需求-截止时间】 creates a task (@名字 mentions someone) · /help lists commands
   /as 名字 switch user · /reply #1 text answer in a task's thread · /click #1 ack|progress|done|assist press a card button
-  /clock 2026-09-30 17:00 move the simulated clock · /quit leave`
+  /clock +1d · /clock 17:00 · /clock 2026-09-30 17:00 move the simulated clock forward · /quit leave`
+
+func (a *Adapter) zh() bool { return a.opt.Lang != "en" }
+
+// adminNote says who may change the group's settings here, and how to
+// change that.
+func (a *Adapter) adminNote() string {
+	if len(a.opt.Admins) == 0 {
+		if a.zh() {
+			return "本群管理员：所有人——在配置文件里设置 console.admins 可限制谁能用 /config"
+		}
+		return "admins here: everyone — set console.admins in the config file to restrict /config"
+	}
+	if a.zh() {
+		return "本群管理员：" + strings.Join(a.opt.Admins, "、") + "——来自配置文件的 console.admins；用 /as " + a.opt.Admins[0] + " 以管理员身份操作，/config admin add @某人 可增加"
+	}
+	return "admins here: " + strings.Join(a.opt.Admins, ", ") + " — from console.admins in the config file; /as " + a.opt.Admins[0] + " to act as one, /config admin add @someone adds one"
+}
 
 func (a *Adapter) loop(ctx context.Context) {
 	defer func() {
@@ -343,23 +392,75 @@ func (a *Adapter) clock(ctx context.Context, arg string) {
 		a.printf("(the clock is real time here)\n")
 		return
 	}
+	const layout = "2006-01-02 15:04 Mon"
+	now := a.now().In(a.opt.Location)
 	if arg == "" {
-		a.printf("(clock: %s)\n", a.now().In(a.opt.Location).Format("2006-01-02 15:04 Mon"))
+		a.printf("(clock: %s)\n", now.Format(layout))
 		return
 	}
-	t, err := time.ParseInLocation("2006-01-02 15:04", arg, a.opt.Location)
-	if err != nil {
-		a.printf("usage: /clock 2026-09-30 17:00\n")
+	t, ok := a.parseClock(arg, now)
+	if !ok {
+		a.printf("usage: /clock +2h | /clock +1d | /clock 17:00 | /clock 2026-09-30 17:00\n")
+		return
+	}
+	// The reminder engine and the store assume time only moves forward: a
+	// reminder decided at a later time must not be owed again, and records
+	// must not appear out of order.
+	cur := now.Truncate(time.Minute)
+	switch {
+	case t.Before(cur):
+		if a.zh() {
+			a.printf("(时间不能倒退：模拟时钟现在是 %s，%s 在它之前。提醒和存储都假定时间只向前走；要从头开始，请换一个存储文件：collabbot console -db 另一个.db)\n", now.Format(layout), t.Format(layout))
+		} else {
+			a.printf("(/clock refused: %s is before the simulated time %s; the clock only moves forward, as reminders and the store assume. To start over, use another store: collabbot console -db other.db)\n", t.Format(layout), now.Format(layout))
+		}
+		return
+	case t.Equal(cur):
+		a.printf("(clock: %s)\n", now.Format(layout))
 		return
 	}
 	a.opt.Clock.Set(t)
-	a.printf("(clock set to %s)\n", t.Format("2006-01-02 15:04 Mon"))
+	a.printf("(clock set to %s)\n", t.Format(layout))
 	a.mu.Lock()
 	hook := a.opt.OnClock
 	a.mu.Unlock()
 	if hook != nil {
 		hook(ctx, t)
 	}
+}
+
+// parseClock reads /clock's argument against the simulated time now:
+// "+2h", "+1d", "+1d2h30m" (forward from now), "17:00" (that time on the
+// simulated day) or "2026-09-30 17:00".
+func (a *Adapter) parseClock(arg string, now time.Time) (time.Time, bool) {
+	if rest, ok := strings.CutPrefix(arg, "+"); ok {
+		var days int
+		if i := strings.IndexByte(rest, 'd'); i >= 0 {
+			n, err := strconv.Atoi(rest[:i])
+			if err != nil || n < 0 || n > 3660 {
+				return time.Time{}, false
+			}
+			days, rest = n, rest[i+1:]
+		}
+		var d time.Duration
+		if rest != "" {
+			var err error
+			if d, err = time.ParseDuration(rest); err != nil || d < 0 {
+				return time.Time{}, false
+			}
+		}
+		t := now.AddDate(0, 0, days).Add(d)
+		if !t.After(now) {
+			return time.Time{}, false
+		}
+		// Whole minutes, as the other forms and the display.
+		return t.Truncate(time.Minute), true
+	}
+	if t, err := time.ParseInLocation("15:04", arg, a.opt.Location); err == nil {
+		return time.Date(now.Year(), now.Month(), now.Day(), t.Hour(), t.Minute(), 0, 0, a.opt.Location), true
+	}
+	t, err := time.ParseInLocation("2006-01-02 15:04", arg, a.opt.Location)
+	return t, err == nil
 }
 
 // Send implements chat.Sender: every message the bot posts prints here.

@@ -109,3 +109,106 @@ func startConsole(t *testing.T, o Options, bo bottest.Options) *Adapter {
 	}
 	return c
 }
+
+// /clock only moves forward: an earlier time is refused with the reason,
+// and the hook (where the reminder engine runs and cmd saves the clock)
+// sees only forward moves. Relative forms work on any day.
+func TestClockOnlyForward(t *testing.T) {
+	clock := NewClock(func() time.Time { return time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC) })
+	var out bytes.Buffer
+	var hooked []string
+	script := []string{
+		"/clock 2026-09-30 17:00",
+		"/clock 2026-09-01 10:00", // back: refused
+		"/clock",
+		"/clock +1d",              // 2026-10-01 17:00
+		"/clock 09:00",            // earlier that day: refused
+		"/clock 18:30",            // later that day
+		"/clock +1h30m",           // 20:00
+		"/clock 2026-10-01 20:00", // where it is: no change, no hook
+		"/clock -1h",              // not a forward move
+		"/clock +0d",
+		"/clock soon",
+		"/quit",
+	}
+	c := startConsole(t, Options{In: strings.NewReader(strings.Join(script, "\n") + "\n"), Out: &out, Clock: clock, Location: time.UTC, Lang: "en",
+		OnClock: func(_ context.Context, now time.Time) { hooked = append(hooked, now.Format("01-02 15:04")) }},
+		bottest.Options{Now: clock.Now})
+	<-c.Done()
+	c.Close()
+	s := out.String()
+	for _, want := range []string{
+		"(clock set to 2026-09-30 17:00 Wed)",
+		"(/clock refused: 2026-09-01 10:00 Tue is before the simulated time 2026-09-30 17:00 Wed; the clock only moves forward",
+		"(clock: 2026-09-30 17:00 Wed)",
+		"(clock set to 2026-10-01 17:00 Thu)",
+		"(/clock refused: 2026-10-01 09:00 Thu is before the simulated time 2026-10-01 17:00 Thu",
+		"(clock set to 2026-10-01 18:30 Thu)",
+		"(clock set to 2026-10-01 20:00 Thu)",
+		"(clock: 2026-10-01 20:00 Thu)",
+		"usage: /clock +2h",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks %q:\n%s", want, s)
+		}
+	}
+	if n := strings.Count(s, "usage: /clock"); n != 3 {
+		t.Errorf("%d usage lines for -1h, +0d and soon:\n%s", n, s)
+	}
+	if got, want := strings.Join(hooked, ","), "09-30 17:00,10-01 17:00,10-01 18:30,10-01 20:00"; got != want {
+		t.Errorf("OnClock saw %s, want %s", got, want)
+	}
+	if got := clock.Now(); !got.Equal(time.Date(2026, 10, 1, 20, 0, 0, 0, time.UTC)) {
+		t.Errorf("clock at %v", got)
+	}
+	if got := clock.Offset(); got != clock.Now().Sub(time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("Offset %v", got)
+	}
+}
+
+// The refusal is in Chinese when the console's language is.
+func TestClockRefusalChinese(t *testing.T) {
+	clock := NewClock(func() time.Time { return time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC) })
+	var out bytes.Buffer
+	c := startConsole(t, Options{In: strings.NewReader("/clock 2026-01-01 10:00\n/quit\n"), Out: &out, Clock: clock, Location: time.UTC, Lang: "zh"},
+		bottest.Options{Now: clock.Now})
+	<-c.Done()
+	c.Close()
+	if !strings.Contains(out.String(), "时间不能倒退") || !strings.Contains(out.String(), "collabbot console -db") {
+		t.Errorf("no Chinese refusal:\n%s", out.String())
+	}
+	if !clock.Now().Equal(time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC)) {
+		t.Errorf("the refused /clock moved the clock to %v", clock.Now())
+	}
+}
+
+// Start prints the welcome text first, then who is admin here and how to
+// change it, then the program's notes.
+func TestStartAnnouncesAdmins(t *testing.T) {
+	cases := []struct {
+		name   string
+		opt    Options
+		admins string
+	}{
+		{"everyone, en", Options{Lang: "en"}, "(admins here: everyone — set console.admins in the config file to restrict /config)"},
+		{"everyone, zh", Options{}, "(本群管理员：所有人——在配置文件里设置 console.admins 可限制谁能用 /config)"},
+		{"listed, en", Options{Lang: "en", Admins: []string{"群主", "王五"}}, "(admins here: 群主, 王五 — from console.admins in the config file; /as 群主 to act as one"},
+		{"listed, zh", Options{Lang: "zh", Admins: []string{"群主", "王五"}}, "(本群管理员：群主、王五——来自配置文件的 console.admins"},
+	}
+	for _, c := range cases {
+		var out bytes.Buffer
+		o := c.opt
+		o.In, o.Out = strings.NewReader("/quit\n"), &out
+		o.Notes = func() []string { return []string{"note one", "note two"} }
+		con := startConsole(t, o, bottest.Options{})
+		<-con.Done()
+		con.Close()
+		s := out.String()
+		if !strings.HasPrefix(s, banner+"\n"+c.admins) {
+			t.Errorf("%s: want the banner, then %q:\n%s", c.name, c.admins, s)
+		}
+		if !strings.Contains(s, "\n(note one)\n(note two)\n") || strings.Index(s, "(note one)") < strings.Index(s, c.admins) {
+			t.Errorf("%s: notes missing or before the admin line:\n%s", c.name, s)
+		}
+	}
+}

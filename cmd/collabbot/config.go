@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"sort"
@@ -88,6 +90,8 @@ type ConsoleConfig struct {
 type LogConfig struct {
 	Level  string `yaml:"level"`
 	Format string `yaml:"format"`
+	// File, when set, receives the log (appended) instead of stderr.
+	File string `yaml:"file"`
 }
 
 // DefaultConfig is what an empty file means.
@@ -132,7 +136,9 @@ type ConfigErrors []string
 
 func (e ConfigErrors) Error() string { return strings.Join(e, "\n") }
 
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+// envRef is ${NAME} (required) or ${NAME:-default} (optional: the default,
+// possibly empty, when NAME is unset or empty).
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}`)
 
 // LoadConfig reads, expands and validates a config file.
 func LoadConfig(path string) (Config, error) {
@@ -145,8 +151,10 @@ func LoadConfig(path string) (Config, error) {
 
 // ParseConfig parses YAML: unknown keys are errors; ${VAR} in a value is
 // replaced by the environment variable (after parsing, so a secret's
-// characters cannot change the YAML's structure). The top-level key of each
-// registered platform is decoded into that platform's own section.
+// characters cannot change the YAML's structure). ${VAR} must be set, except
+// inside the section of a platform that is not enabled; ${VAR:-default} is
+// optional. The top-level key of each registered platform is decoded into
+// that platform's own section.
 func ParseConfig(data []byte, lookup func(string) (string, bool)) (Config, error) {
 	cfg := DefaultConfig()
 	var root yaml.Node
@@ -166,7 +174,23 @@ func ParseConfig(data []byte, lookup func(string) (string, bool)) (Config, error
 	}
 	var errs ConfigErrors
 	checkMapping(doc, top, "", &errs)
-	expandEnv(doc, "", lookup, &errs)
+	// Unset variables in a platform's section matter only when the
+	// platform is enabled, which its decoded section tells.
+	unset := map[string][]string{}
+	if doc.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(doc.Content); i += 2 {
+			k := doc.Content[i].Value
+			var missing []string
+			expandEnv(doc.Content[i+1], k, top[k], lookup, &missing)
+			if _, ok := cfg.Platforms[k]; ok {
+				unset[k] = append(unset[k], missing...)
+			} else {
+				errs = append(errs, missing...)
+			}
+		}
+	} else {
+		expandEnv(doc, "", nil, lookup, (*[]string)(&errs))
+	}
 	if len(errs) > 0 {
 		return cfg, errs
 	}
@@ -177,8 +201,14 @@ func ParseConfig(data []byte, lookup func(string) (string, bool)) (Config, error
 		for i := 0; i+1 < len(doc.Content); i += 2 {
 			name := doc.Content[i].Value
 			if pc, ok := cfg.Platforms[name]; ok {
-				if err := decodeStrict(doc.Content[i+1], pc); err != nil {
+				err := decodeStrict(doc.Content[i+1], pc)
+				if err != nil {
 					errs = append(errs, fmt.Sprintf("%s: %v", name, err))
+				}
+				if err != nil || pc.Enabled() {
+					for _, m := range unset[name] {
+						errs = append(errs, m+" (needed: "+name+" is enabled; an unset variable is allowed only in a disabled platform's section, or write ${NAME:-} for an optional value)")
+					}
 				}
 				continue
 			}
@@ -311,33 +341,72 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// expandEnv replaces ${VAR} in scalar values. A missing variable is an
-// error naming the key and the variable, never a value.
-func expandEnv(n *yaml.Node, path string, lookup func(string) (string, bool), errs *ConfigErrors) {
+// expandEnv replaces ${VAR} and ${VAR:-default} in the scalar values under
+// n, a value of type t (nil: unknown). Each required variable that is not
+// set is added to missing as "key.path: environment variable VAR is not
+// set", naming the key and the variable, never a value; it expands to "".
+func expandEnv(n *yaml.Node, path string, t reflect.Type, lookup func(string) (string, bool), missing *[]string) {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
 	switch n.Kind {
 	case yaml.MappingNode:
+		var fields map[string]reflect.Type
+		if t != nil && t.Kind() == reflect.Struct {
+			fields = structKeys(t)
+		}
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			expandEnv(n.Content[i+1], join(path, n.Content[i].Value), lookup, errs)
+			var ft reflect.Type
+			if fields != nil {
+				ft = fields[n.Content[i].Value]
+			} else if t != nil && t.Kind() == reflect.Map {
+				ft = t.Elem()
+			}
+			expandEnv(n.Content[i+1], join(path, n.Content[i].Value), ft, lookup, missing)
 		}
 	case yaml.SequenceNode:
+		var et reflect.Type
+		if t != nil && (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
+			et = t.Elem()
+		}
 		for i, c := range n.Content {
-			expandEnv(c, fmt.Sprintf("%s[%d]", path, i), lookup, errs)
+			expandEnv(c, fmt.Sprintf("%s[%d]", path, i), et, lookup, missing)
 		}
 	case yaml.ScalarNode:
 		if !strings.Contains(n.Value, "${") {
 			return
 		}
 		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
-			name := envRef.FindStringSubmatch(ref)[1]
+			m := envRef.FindStringSubmatch(ref)
+			name, optional, def := m[1], m[2] != "", m[3]
 			v, ok := lookup(name)
-			if !ok {
-				*errs = append(*errs, fmt.Sprintf("%s: environment variable %s is not set", path, name))
+			switch {
+			case optional && v == "":
+				return def
+			case !ok:
+				*missing = append(*missing, fmt.Sprintf("%s: environment variable %s is not set", path, name))
 			}
 			return v
 		})
+		if t != nil && scalarKind(t.Kind()) {
+			// A switch or a number: YAML reads the value as it would
+			// have read it written in the file (empty is the zero value).
+			// It is still one scalar: the structure cannot change.
+			n.Tag, n.Style = "", 0
+			return
+		}
 		// The value is a string now, whatever it looks like.
 		n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
 	}
+}
+
+func scalarKind(k reflect.Kind) bool {
+	switch k {
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
+		return true
+	}
+	return false
 }
 
 func (c *Config) validate() error {
@@ -401,6 +470,16 @@ func (c *Config) validate() error {
 	}
 	if c.Log.Format != "text" && c.Log.Format != "json" {
 		add("log.format", "%q must be text or json", c.Log.Format)
+	}
+	if c.Log.File != "" {
+		// Checked without creating anything; the file is opened at start.
+		if st, err := os.Stat(c.Log.File); err == nil && st.IsDir() {
+			add("log.file", "%s is a directory; name a file in it", c.Log.File)
+		} else if st, err := os.Stat(filepath.Dir(c.Log.File)); err != nil {
+			add("log.file", "directory %s: %v", filepath.Dir(c.Log.File), errors.Unwrap(err))
+		} else if !st.IsDir() {
+			add("log.file", "%s is not a directory", filepath.Dir(c.Log.File))
+		}
 	}
 	for _, name := range sortedKeys(c.Platforms) {
 		errs = append(errs, c.Platforms[name].Validate(name)...)

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"collabbot/adapters/platform/fakedelivery"
 )
 
 // API paths served, also the keys of FailNext and Calls.
@@ -79,18 +81,11 @@ type Server struct {
 	cardOff   string // when set, createAndDeliver answers this error code
 	connCh    chan struct{}
 
-	newest      *wsConn                 // the latest stream connection
-	cardCreates map[string]int          // outTrackId → createAndDeliver calls
-	matchFaults map[string][]matchFault // api → one-shot faults chosen by body
-	hung        int
-	hungTotal   int
-	release     chan struct{} // closed and replaced by ReleaseHung
-	onHang      func(api string)
-	onAck       func(msgID string)
-	events      []*tracked
-	frames      map[string]*delivery // frame messageId → tracked delivery
-	closed      chan struct{}
-	closeOnce   sync.Once
+	newest      *wsConn                       // the latest stream connection
+	cardCreates map[string]int                // outTrackId → createAndDeliver calls
+	matchFaults map[string][]matchFault       // api → one-shot faults chosen by body
+	holds       fakedelivery.Holds[string]    // Hang, HangAfter faults, by API
+	tracked     *fakedelivery.Tracker[botMsg] // PushBotMessageAsync messages
 }
 
 type hookState struct {
@@ -171,10 +166,8 @@ func New(clientID, clientSecret string) *Server {
 		connCh:       make(chan struct{}),
 		cardCreates:  map[string]int{},
 		matchFaults:  map[string][]matchFault{},
-		release:      make(chan struct{}),
-		frames:       map[string]*delivery{},
-		closed:       make(chan struct{}),
 	}
+	s.tracked = newTracker(s)
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+PathOpen, s.open)
 	mux.HandleFunc("GET "+pathStream, s.stream)
@@ -190,8 +183,8 @@ func New(clientID, clientSecret string) *Server {
 
 // Close drops every socket and stops the server.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.closed) })
-	s.ReleaseHung()
+	s.tracked.Close()
+	s.holds.Close()
 	s.DropSockets()
 	s.srv.CloseClientConnections()
 	s.srv.Close()
@@ -302,7 +295,10 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		a.MessageID = a.Headers["messageId"]
-		if s.trackedAck(a) {
+		if s.tracked.Ack(a.MessageID, a.Code) {
+			s.mu.Lock()
+			s.acks++
+			s.mu.Unlock()
 			continue
 		}
 		s.mu.Lock()
@@ -347,7 +343,7 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request, api string, 
 		return false, false, false
 	}
 	if faulty && f.Hang {
-		if !s.hang(r, api) {
+		if !s.holds.Hold(r.Context(), api) {
 			return false, false, false // the client gave up: nothing sent
 		}
 		return true, true, false
@@ -413,7 +409,7 @@ func (s *Server) robotSend(via string) http.HandlerFunc {
 			}
 			s.record(Sent{Via: via, Chat: req.OpenConversationID, UserIDs: req.UserIDs, MsgType: req.MsgKey, Text: text, Title: p["title"], Raw: string(raw)})
 		}
-		if hold && !s.hang(r, api) {
+		if hold && !s.holds.Hold(r.Context(), api) {
 			return
 		}
 		if ok {
@@ -486,7 +482,7 @@ func (s *Server) cardDeliver(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		s.record(m)
 	}
-	if hold && !s.hang(r, PathCardDeliver) {
+	if hold && !s.holds.Hold(r.Context(), PathCardDeliver) {
 		return
 	}
 	if ok {
@@ -521,7 +517,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 	}
 	hold := faulty && f.HangAfter
 	if faulty && f.Hang {
-		if !s.hang(r, PathWebhook) {
+		if !s.holds.Hold(r.Context(), PathWebhook) {
 			return
 		}
 		faulty = false
@@ -567,7 +563,7 @@ func (s *Server) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.record(m)
-	if hold && !s.hang(r, PathWebhook) {
+	if hold && !s.holds.Hold(r.Context(), PathWebhook) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"errcode": 0, "errmsg": "ok"})
@@ -732,16 +728,7 @@ func (s *Server) push(typ, topic, data string) (Ack, error) {
 	ch := make(chan Ack, 1)
 	s.waiters[id] = ch
 	s.mu.Unlock()
-	frame := map[string]any{
-		"specVersion": "1.0",
-		"type":        typ,
-		"headers": map[string]string{
-			"topic": topic, "messageId": id, "contentType": "application/json",
-			"time": strconv.FormatInt(time.Now().UnixMilli(), 10),
-		},
-		"data": data,
-	}
-	if err := c.write(frame); err != nil {
+	if err := c.write(callbackFrame(typ, topic, id, data)); err != nil {
 		s.forget(id)
 		return Ack{}, fmt.Errorf("dingfake: write frame: %w", err)
 	}
@@ -751,6 +738,19 @@ func (s *Server) push(typ, topic, data string) (Ack, error) {
 	case <-time.After(s.AckTimeout):
 		s.forget(id)
 		return Ack{}, fmt.Errorf("dingfake: no ack for %s %s", typ, topic)
+	}
+}
+
+// callbackFrame is a stream frame of type typ carrying data, named id.
+func callbackFrame(typ, topic, id, data string) map[string]any {
+	return map[string]any{
+		"specVersion": "1.0",
+		"type":        typ,
+		"headers": map[string]string{
+			"topic": topic, "messageId": id, "contentType": "application/json",
+			"time": strconv.FormatInt(time.Now().UnixMilli(), 10),
+		},
+		"data": data,
 	}
 }
 

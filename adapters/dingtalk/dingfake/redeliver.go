@@ -3,15 +3,16 @@ package dingfake
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"strconv"
-	"strings"
 	"time"
+
+	"collabbot/adapters/platform/fakedelivery"
 )
 
 // This file adds tracked robot-message delivery (PushBotMessageAsync, with
 // optional redelivery), ack hooks, hang faults and call accounting. The
-// synchronous Push* methods are unchanged.
+// synchronous Push* methods are unchanged. The tracking, redelivery and
+// hang machinery are fakedelivery's, shared with larkfake; what is
+// DingTalk's here is the CALLBACK frame and the ack's messageId header.
 
 // EventStatus is where a PushBotMessageAsync message stands.
 type EventStatus struct {
@@ -31,16 +32,52 @@ type EventStatus struct {
 	Codes    []int // codes of every ack received, in order
 }
 
-type tracked struct {
-	st   EventStatus
-	data string
-	done chan struct{} // closed when acked or given up
+// botMsg is what the tracker keeps of a PushBotMessageAsync message
+// besides its delivery; its msgId names it everywhere.
+type botMsg struct{ MsgID, Chat string }
+
+func (m botMsg) ID() string        { return m.MsgID }
+func (m botMsg) AckID() string     { return m.MsgID }
+func (m botMsg) Is(id string) bool { return id == m.MsgID }
+
+func newTracker(s *Server) *fakedelivery.Tracker[botMsg] {
+	return fakedelivery.New[botMsg](fakedelivery.Config{
+		Name: "dingfake", Noun: "messages",
+		Connect: func(ctx context.Context) (fakedelivery.Conn, error) {
+			c, err := s.waitNewest(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		},
+		FrameID: func(seq uint64) string { return fmt.Sprintf("frame-%d-%s", seq, randID("")) },
+		Policy:  s.redeliveryPolicy,
+	})
 }
 
-type delivery struct {
-	ev  *tracked
-	ack chan int
+// redeliveryPolicy reads RedeliverAfter and MaxRedeliveries at each
+// delivery: with redelivery off a frame gets AckTimeout for its ack and is
+// never sent again.
+func (s *Server) redeliveryPolicy() fakedelivery.Policy {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.RedeliverAfter <= 0 {
+		return fakedelivery.Policy{AckWithin: s.AckTimeout}
+	}
+	max := s.MaxRedeliveries
+	if max == 0 {
+		max = 4
+	}
+	return fakedelivery.Policy{AckWithin: s.RedeliverAfter, MaxRedeliveries: max}
 }
+
+// Write puts a robot-message frame on the stream (a fakedelivery.Conn).
+func (w *wsConn) Write(f fakedelivery.Frame) error {
+	return w.write(callbackFrame("CALLBACK", TopicBotMessage, f.ID, string(f.Payload)))
+}
+
+// Done is closed when the stream's read loop ends.
+func (w *wsConn) Done() <-chan struct{} { return w.done }
 
 type matchFault struct {
 	match func(body []byte) bool
@@ -60,67 +97,20 @@ func (s *Server) FailWhen(api string, match func(body []byte) bool, f Fault) {
 // PushBotMessageAsync message arrives, on the socket's read goroutine
 // (nothing more is read from that socket until it returns), with the
 // message's msgId. It is called for every such ack, redeliveries' included.
-func (s *Server) SetOnAck(f func(msgID string)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onAck = f
-}
+func (s *Server) SetOnAck(f func(msgID string)) { s.tracked.SetOnAck(f) }
 
 // SetOnHang sets a function called (on the request's goroutine) each time
 // a call starts hanging under a Hang or HangAfter fault, with its Path*.
-func (s *Server) SetOnHang(f func(api string)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onHang = f
-}
+func (s *Server) SetOnHang(f func(api string)) { s.holds.SetOnHang(f) }
 
 // Hung counts the calls held right now; HungTotal all that ever hung.
-func (s *Server) Hung() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.hung
-}
+func (s *Server) Hung() int { return s.holds.Held() }
 
 // HungTotal counts the calls that ever hung.
-func (s *Server) HungTotal() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.hungTotal
-}
+func (s *Server) HungTotal() int { return s.holds.Total() }
 
 // ReleaseHung lets every held call go on.
-func (s *Server) ReleaseHung() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	close(s.release)
-	s.release = make(chan struct{})
-}
-
-// hang holds a request until ReleaseHung (true, if the client still
-// waits) or until the client goes away (false).
-func (s *Server) hang(r *http.Request, api string) bool {
-	s.mu.Lock()
-	s.hung++
-	s.hungTotal++
-	rel, hook := s.release, s.onHang
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.hung--
-		s.mu.Unlock()
-	}()
-	if hook != nil {
-		hook(api)
-	}
-	select {
-	case <-rel:
-		return r.Context().Err() == nil
-	case <-r.Context().Done():
-		return false
-	case <-s.closed:
-		return false
-	}
-}
+func (s *Server) ReleaseHung() { s.holds.Release() }
 
 // CardCreates counts createAndDeliver calls per outTrackId (duplicates
 // and failed ones included, unauthorized ones not).
@@ -151,15 +141,7 @@ func (s *Server) SentVia(via string) []Sent {
 // 0) delivered again with the same data. It returns the msgId.
 func (s *Server) PushBotMessageAsync(m BotMessage) string {
 	id, data := s.botData(m)
-	ev := &tracked{
-		st:   EventStatus{MsgID: id, Chat: m.ConversationID, Pushed: time.Now()},
-		data: data,
-		done: make(chan struct{}),
-	}
-	s.mu.Lock()
-	s.events = append(s.events, ev)
-	s.mu.Unlock()
-	go s.deliverLoop(ev)
+	s.tracked.Push(botMsg{MsgID: id, Chat: m.ConversationID}, []byte(data))
 	return id
 }
 
@@ -185,246 +167,34 @@ func (s *Server) waitNewest(ctx context.Context) (*wsConn, error) {
 	}
 }
 
-func (s *Server) deliverLoop(ev *tracked) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-s.closed:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	for {
-		select {
-		case <-ev.done:
-			return
-		default:
-		}
-		c, err := s.waitNewest(ctx)
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		if ev.st.Acked {
-			s.mu.Unlock()
-			return
-		}
-		s.seq++
-		id := fmt.Sprintf("frame-%d-%s", s.seq, randID(""))
-		d := &delivery{ev: ev, ack: make(chan int, 1)}
-		s.frames[id] = d
-		ev.st.Deliveries++
-		wait := s.RedeliverAfter
-		redeliver := wait > 0
-		max := s.MaxRedeliveries
-		if max == 0 {
-			max = 4
-		}
-		if !redeliver {
-			wait = s.AckTimeout
-		}
-		s.mu.Unlock()
-		frame := map[string]any{
-			"specVersion": "1.0",
-			"type":        "CALLBACK",
-			"headers": map[string]string{
-				"topic": TopicBotMessage, "messageId": id, "contentType": "application/json",
-				"time": strconv.FormatInt(time.Now().UnixMilli(), 10),
-			},
-			"data": ev.data,
-		}
-		sentAt := time.Now()
-		if err := c.write(frame); err != nil {
-			s.mu.Lock()
-			ev.st.Deliveries--
-			delete(s.frames, id)
-			s.mu.Unlock()
-			select {
-			case <-c.done:
-			case <-time.After(50 * time.Millisecond):
-			case <-ctx.Done():
-				return
-			}
-			continue
-		}
-		timer := time.NewTimer(wait)
-		outcome := "drop"
-		select {
-		case <-d.ack:
-			outcome = "ack"
-		case <-c.done:
-			select {
-			case <-d.ack:
-				outcome = "ack"
-			default:
-			}
-		case <-timer.C:
-			outcome = "timeout"
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		}
-		timer.Stop()
-		s.mu.Lock()
-		switch outcome {
-		case "drop":
-			ev.st.Drops++
-		case "timeout":
-			ev.st.Timeouts++
-		}
-		if ev.st.Acked {
-			s.mu.Unlock()
-			return
-		}
-		if !redeliver || ev.st.Deliveries > max {
-			ev.st.GaveUp = true
-			s.finishLocked(ev)
-			s.mu.Unlock()
-			return
-		}
-		s.mu.Unlock()
-		if outcome == "ack" {
-			select {
-			case <-time.After(time.Until(sentAt.Add(wait))):
-			case <-ctx.Done():
-				return
-			case <-ev.done:
-				return
-			}
-		}
+func eventStatuses(in []fakedelivery.Status[botMsg]) []EventStatus {
+	if in == nil {
+		return nil
 	}
-}
-
-// finishLocked closes ev.done once and forgets its frames.
-func (s *Server) finishLocked(ev *tracked) {
-	select {
-	case <-ev.done:
-		return
-	default:
+	out := make([]EventStatus, len(in))
+	for i, st := range in {
+		out[i] = EventStatus{MsgID: st.Event.MsgID, Chat: st.Event.Chat,
+			Deliveries: st.Deliveries, Acks: st.Acks, Nacks: st.Nacks, Drops: st.Drops, Timeouts: st.Timeouts,
+			Acked: st.Acked, GaveUp: st.GaveUp, Pushed: st.Pushed, FirstAck: st.FirstAck, Codes: st.Codes}
 	}
-	close(ev.done)
-	for id, d := range s.frames {
-		if d.ev == ev {
-			delete(s.frames, id)
-		}
-	}
-}
-
-// trackedAck consumes an ack for a PushBotMessageAsync frame.
-func (s *Server) trackedAck(a Ack) bool {
-	s.mu.Lock()
-	d := s.frames[a.MessageID]
-	if d == nil {
-		s.mu.Unlock()
-		return false
-	}
-	s.acks++
-	ev := d.ev
-	ev.st.Codes = append(ev.st.Codes, a.Code)
-	var hook func(string)
-	if a.Code == 200 {
-		ev.st.Acks++
-		if !ev.st.Acked {
-			ev.st.Acked = true
-			ev.st.FirstAck = time.Now()
-		}
-		hook = s.onAck
-	} else {
-		ev.st.Nacks++
-	}
-	s.mu.Unlock()
-	if hook != nil {
-		hook(ev.st.MsgID)
-	}
-	if a.Code == 200 {
-		s.mu.Lock()
-		s.finishLocked(ev)
-		s.mu.Unlock()
-	}
-	select {
-	case d.ack <- a.Code:
-	default:
-	}
-	return true
+	return out
 }
 
 // Events lists every PushBotMessageAsync message, in push order.
-func (s *Server) Events() []EventStatus {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]EventStatus, len(s.events))
-	for i, ev := range s.events {
-		out[i] = ev.st
-		out[i].Codes = append([]int(nil), ev.st.Codes...)
-	}
-	return out
-}
+func (s *Server) Events() []EventStatus { return eventStatuses(s.tracked.Events()) }
 
 // Unacked lists the tracked messages not (yet) acked with 200.
-func (s *Server) Unacked() []EventStatus {
-	var out []EventStatus
-	for _, e := range s.Events() {
-		if !e.Acked {
-			out = append(out, e)
-		}
-	}
-	return out
-}
+func (s *Server) Unacked() []EventStatus { return eventStatuses(s.tracked.Unacked()) }
 
 // AckedMsgIDs lists the msgIds of tracked messages acked with 200.
-func (s *Server) AckedMsgIDs() []string {
-	var out []string
-	for _, e := range s.Events() {
-		if e.Acked {
-			out = append(out, e.MsgID)
-		}
-	}
-	return out
-}
+func (s *Server) AckedMsgIDs() []string { return s.tracked.AckedIDs() }
 
 // Deliveries counts the frames written for the tracked message msgID.
-func (s *Server) Deliveries(msgID string) int {
-	n := 0
-	for _, e := range s.Events() {
-		if e.MsgID == msgID {
-			n += e.Deliveries
-		}
-	}
-	return n
-}
+func (s *Server) Deliveries(msgID string) int { return s.tracked.Deliveries(msgID) }
 
 // Redeliveries counts frames written for tracked messages beyond each
 // one's first.
-func (s *Server) Redeliveries() int {
-	n := 0
-	for _, e := range s.Events() {
-		if e.Deliveries > 1 {
-			n += e.Deliveries - 1
-		}
-	}
-	return n
-}
+func (s *Server) Redeliveries() int { return s.tracked.Redeliveries() }
 
 // WaitAcked waits until every tracked message is acked or given up.
-func (s *Server) WaitAcked(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		var open []string
-		for _, e := range s.Events() {
-			if !e.Acked && !e.GaveUp {
-				open = append(open, e.MsgID)
-			}
-		}
-		if len(open) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			if len(open) > 10 {
-				open = append(open[:10], "…")
-			}
-			return fmt.Errorf("dingfake: %d messages not acked: %s", len(open), strings.Join(open, ", "))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
+func (s *Server) WaitAcked(timeout time.Duration) error { return s.tracked.WaitAcked(timeout) }

@@ -19,6 +19,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"collabbot/adapters/platform/fakedelivery"
 )
 
 // Options configure a Server. Zero values get defaults.
@@ -130,15 +132,9 @@ type Server struct {
 	uuids        map[string]uuidRec // uuid → first message (platform dedupe, UUIDWindow)
 	uuidCalls    map[string]int     // uuid → send requests carrying it
 	deduped      int
-	hung         int
-	release      chan struct{} // closed and replaced by ReleaseHung
-	onHang       func(Fault)
-	onAck        func(messageID string)
-	events       []*tracked
-	frames       map[string]*delivery // frame id → a PushAsync delivery
-	closed       chan struct{}
-	closeOnce    sync.Once
-	msgChat      map[string]string // message id → chat id
+	holds        fakedelivery.Holds[Fault]       // FaultHang, FaultHangBefore
+	tracked      *fakedelivery.Tracker[eventIDs] // PushAsync events
+	msgChat      map[string]string               // message id → chat id
 	chats        map[string]Chat
 	users        map[string]string
 	attempts     int
@@ -174,15 +170,12 @@ func New(opts Options) *Server {
 		opts:      opts,
 		uuids:     map[string]uuidRec{},
 		uuidCalls: map[string]int{},
-		release:   make(chan struct{}),
-		onAck:     opts.OnAck,
-		frames:    map[string]*delivery{},
-		closed:    make(chan struct{}),
 		msgChat:   map[string]string{},
 		chats:     map[string]Chat{},
 		users:     map[string]string{},
 		ws:        newHub(),
 	}
+	s.tracked = newTracker(s)
 	s.ws.ackHook = s.trackedAck
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /open-apis/auth/v3/tenant_access_token/internal", s.handleToken)
@@ -201,8 +194,8 @@ func New(opts Options) *Server {
 
 // Close drops every websocket and stops the HTTP server.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() { close(s.closed) })
-	s.ReleaseHung()
+	s.tracked.Close()
+	s.holds.Close()
 	s.ws.closeAll()
 	s.http.Close()
 }
@@ -401,7 +394,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, kind, target strin
 	}
 	if fault == FaultHangBefore {
 		s.mu.Unlock()
-		if !s.hang(r, fault) {
+		if !s.holds.Hold(r.Context(), fault) {
 			return // the client gave up: nothing was posted
 		}
 		s.mu.Lock()
@@ -444,7 +437,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, kind, target strin
 			return
 		}
 	case FaultHang:
-		if !s.hang(r, fault) {
+		if !s.holds.Hold(r.Context(), fault) {
 			return
 		}
 	}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"strings"
 	"time"
+
+	"collabbot/adapters/platform/fakedelivery"
 )
 
 // This file models Lark's at-least-once event delivery for events pushed
@@ -15,7 +15,9 @@ import (
 // message_id) when the ack does not come within Options.RedeliverAfter, when
 // it comes with another code, or when the socket is lost first, up to
 // Options.MaxRedeliveries times. The synchronous Push and PushMessage are
-// unchanged: one delivery, the ack returned to the caller.
+// unchanged: one delivery, the ack returned to the caller. The tracking and
+// the redelivery schedule are fakedelivery's, shared with dingfake; what is
+// Lark's here is the pbbp2 frame, the ack's JSON and the envelope's ids.
 
 // EventStatus is where a PushAsync event stands.
 type EventStatus struct {
@@ -35,29 +37,71 @@ type EventStatus struct {
 	LastCodes []int     // codes of every ack received, in order
 }
 
-type tracked struct {
-	st      EventStatus
-	payload []byte
-	done    chan struct{} // closed when acked or given up
+// eventIDs are the ids a PushAsync event carries, read from its payload.
+type eventIDs struct{ EventID, MessageID string }
+
+// readEventIDs reads the header's event_id and the message's message_id
+// from an event envelope.
+func readEventIDs(payload []byte) eventIDs {
+	var env struct {
+		Header struct {
+			EventID string `json:"event_id"`
+		} `json:"header"`
+		Event struct {
+			Message struct {
+				MessageID string `json:"message_id"`
+			} `json:"message"`
+		} `json:"event"`
+	}
+	_ = json.Unmarshal(payload, &env)
+	return eventIDs{EventID: env.Header.EventID, MessageID: env.Event.Message.MessageID}
 }
 
-// delivery is one frame written for a tracked event.
-type delivery struct {
-	ev  *tracked
-	ack chan int // the code of the first ack for this frame
+// ID names the event in AckedEventIDs and WaitAcked: its event_id.
+func (e eventIDs) ID() string { return e.EventID }
+
+// AckID is what OnAck gets: the message_id, the event_id when there is none.
+func (e eventIDs) AckID() string {
+	if e.MessageID == "" {
+		return e.EventID
+	}
+	return e.MessageID
 }
 
-type uuidRec struct {
-	id string
-	at time.Time
+// Is matches either id (Deliveries).
+func (e eventIDs) Is(id string) bool {
+	return id == e.EventID || (e.MessageID != "" && id == e.MessageID)
 }
+
+func newTracker(s *Server) *fakedelivery.Tracker[eventIDs] {
+	return fakedelivery.New[eventIDs](fakedelivery.Config{
+		Name: "larkfake", Noun: "events",
+		Connect: func(ctx context.Context) (fakedelivery.Conn, error) {
+			c, err := s.ws.waitConn(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return c, nil
+		},
+		FrameID: func(seq uint64) string { return fmt.Sprintf("fake-event-%d", seq) },
+		Policy: func() fakedelivery.Policy {
+			return fakedelivery.Policy{AckWithin: s.opts.RedeliverAfter, MaxRedeliveries: s.opts.MaxRedeliveries}
+		},
+		OnAck: s.opts.OnAck,
+	})
+}
+
+// Write puts a PushAsync frame on the socket (a fakedelivery.Conn).
+func (c *wsConn) Write(f fakedelivery.Frame) error {
+	ef := eventFrame(c, f.Seq, f.ID, f.Payload)
+	return c.write(&ef)
+}
+
+// Done is closed when the socket's read loop ends.
+func (c *wsConn) Done() <-chan struct{} { return c.done }
 
 // SetOnAck replaces Options.OnAck (nil removes it).
-func (s *Server) SetOnAck(f func(messageID string)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onAck = f
-}
+func (s *Server) SetOnAck(f func(messageID string)) { s.tracked.SetOnAck(f) }
 
 // PushAsync delivers a message event over the long connection without
 // waiting for the ack, and keeps delivering it until it is acked with code
@@ -77,281 +121,60 @@ func (s *Server) PushAsync(m Message) string {
 // PushAsyncPayload is PushAsync for a raw event envelope (a card action's
 // JSON, say). It returns the event_id read from the payload's header.
 func (s *Server) PushAsyncPayload(payload []byte) string {
-	var env struct {
-		Header struct {
-			EventID string `json:"event_id"`
-		} `json:"header"`
-		Event struct {
-			Message struct {
-				MessageID string `json:"message_id"`
-			} `json:"message"`
-		} `json:"event"`
-	}
-	_ = json.Unmarshal(payload, &env)
-	ev := &tracked{
-		st:      EventStatus{EventID: env.Header.EventID, MessageID: env.Event.Message.MessageID, Pushed: time.Now()},
-		payload: append([]byte(nil), payload...),
-		done:    make(chan struct{}),
-	}
-	s.mu.Lock()
-	s.events = append(s.events, ev)
-	s.mu.Unlock()
-	go s.deliverLoop(ev)
-	return ev.st.EventID
+	ids := readEventIDs(payload)
+	s.tracked.Push(ids, payload)
+	return ids.EventID
 }
 
-// deliverLoop delivers ev until it is acked, given up, or the fake closes.
-func (s *Server) deliverLoop(ev *tracked) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() {
-		select {
-		case <-s.closed:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	for {
-		if s.finished(ev) {
-			return
-		}
-		conn, err := s.ws.waitConn(ctx)
-		if err != nil {
-			return // the fake closed
-		}
-		n := s.ws.seq.Add(1)
-		id := fmt.Sprintf("fake-event-%d", n)
-		d := &delivery{ev: ev, ack: make(chan int, 1)}
-		s.mu.Lock()
-		if ev.st.Acked { // a late ack of an earlier delivery came meanwhile
-			s.mu.Unlock()
-			return
-		}
-		s.frames[id] = d
-		ev.st.Deliveries++
-		s.mu.Unlock()
-		sentAt := time.Now()
-		f := eventFrame(conn, uint64(n), id, ev.payload)
-		if err := conn.write(&f); err != nil {
-			// The frame never left: not a delivery. Wait for the socket to
-			// be written off, then try the next one.
-			s.mu.Lock()
-			ev.st.Deliveries--
-			delete(s.frames, id)
-			s.mu.Unlock()
-			select {
-			case <-conn.done:
-			case <-time.After(50 * time.Millisecond):
-			case <-ctx.Done():
-				return
-			}
-			continue
-		}
-		timer := time.NewTimer(s.opts.RedeliverAfter)
-		outcome := "drop"
-		code := 0
-		select {
-		case code = <-d.ack:
-			outcome = "ack"
-		case <-conn.done:
-			// The socket closed; an ack read just before still counts.
-			select {
-			case code = <-d.ack:
-				outcome = "ack"
-			default:
-			}
-		case <-timer.C:
-			outcome = "timeout"
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		}
-		timer.Stop()
-		s.mu.Lock()
-		switch {
-		case outcome == "drop":
-			ev.st.Drops++
-		case outcome == "timeout":
-			ev.st.Timeouts++
-		}
-		if ev.st.Acked {
-			s.mu.Unlock()
-			return
-		}
-		if s.opts.MaxRedeliveries < 0 || ev.st.Deliveries > s.opts.MaxRedeliveries {
-			ev.st.GaveUp = true
-			s.finishLocked(ev)
-			s.mu.Unlock()
-			return
-		}
-		s.mu.Unlock()
-		if outcome == "ack" && code != 200 {
-			// Refused: Lark tries again on its schedule, not at once.
-			wait := time.Until(sentAt.Add(s.opts.RedeliverAfter))
-			select {
-			case <-time.After(wait):
-			case <-ctx.Done():
-				return
-			case <-ev.done:
-				return
-			}
-		}
-	}
-}
-
-func (s *Server) finished(ev *tracked) bool {
-	select {
-	case <-ev.done:
-		return true
-	default:
-		return false
-	}
-}
-
-// finishLocked closes ev.done once and drops its frames from the index.
-func (s *Server) finishLocked(ev *tracked) {
-	select {
-	case <-ev.done:
-		return
-	default:
-	}
-	close(ev.done)
-	for id, d := range s.frames {
-		if d.ev == ev {
-			delete(s.frames, id)
-		}
-	}
-}
-
-// trackedAck consumes the client's answer to a PushAsync frame (the hub's
-// ackHook, called on the socket's read goroutine).
+// trackedAck hands the client's answer to a PushAsync frame to the tracker
+// (the hub's ackHook, called on the socket's read goroutine). An answer
+// that is not JSON counts as a refusal, code -1.
 func (s *Server) trackedAck(frameID string, payload []byte) bool {
-	s.mu.Lock()
-	d := s.frames[frameID]
-	if d == nil {
-		s.mu.Unlock()
-		return false
-	}
 	var a Ack
 	if err := json.Unmarshal(payload, &a); err != nil {
 		a.Code = -1
 	}
-	ev := d.ev
-	ev.st.LastCodes = append(ev.st.LastCodes, a.Code)
-	var hook func(string)
-	if a.Code == 200 {
-		ev.st.Acks++
-		if !ev.st.Acked {
-			ev.st.Acked = true
-			ev.st.FirstAck = time.Now()
-		}
-		hook = s.onAck
-	} else {
-		ev.st.Nacks++
+	return s.tracked.Ack(frameID, a.Code)
+}
+
+func eventStatuses(in []fakedelivery.Status[eventIDs]) []EventStatus {
+	if in == nil {
+		return nil
 	}
-	id := ev.st.MessageID
-	if id == "" {
-		id = ev.st.EventID
+	out := make([]EventStatus, len(in))
+	for i, st := range in {
+		out[i] = EventStatus{EventID: st.Event.EventID, MessageID: st.Event.MessageID,
+			Deliveries: st.Deliveries, Acks: st.Acks, Nacks: st.Nacks, Drops: st.Drops, Timeouts: st.Timeouts,
+			Acked: st.Acked, GaveUp: st.GaveUp, Pushed: st.Pushed, FirstAck: st.FirstAck, LastCodes: st.Codes}
 	}
-	s.mu.Unlock()
-	if hook != nil {
-		hook(id)
-	}
-	s.mu.Lock()
-	if a.Code == 200 {
-		s.finishLocked(ev)
-	}
-	s.mu.Unlock()
-	select {
-	case d.ack <- a.Code:
-	default:
-	}
-	return true
+	return out
 }
 
 // Events lists every PushAsync event, in push order.
-func (s *Server) Events() []EventStatus {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]EventStatus, len(s.events))
-	for i, ev := range s.events {
-		out[i] = ev.st
-		out[i].LastCodes = append([]int(nil), ev.st.LastCodes...)
-	}
-	return out
-}
+func (s *Server) Events() []EventStatus { return eventStatuses(s.tracked.Events()) }
 
 // Unacked lists the PushAsync events not (yet) acked with code 200, those
 // given up included.
-func (s *Server) Unacked() []EventStatus {
-	var out []EventStatus
-	for _, e := range s.Events() {
-		if !e.Acked {
-			out = append(out, e)
-		}
-	}
-	return out
-}
+func (s *Server) Unacked() []EventStatus { return eventStatuses(s.tracked.Unacked()) }
 
 // AckedEventIDs lists the event ids of PushAsync events acked with 200.
-func (s *Server) AckedEventIDs() []string {
-	var out []string
-	for _, e := range s.Events() {
-		if e.Acked {
-			out = append(out, e.EventID)
-		}
-	}
-	return out
-}
+func (s *Server) AckedEventIDs() []string { return s.tracked.AckedIDs() }
 
 // Deliveries counts the frames written for the PushAsync events whose
 // event_id or message_id is id.
-func (s *Server) Deliveries(id string) int {
-	n := 0
-	for _, e := range s.Events() {
-		if e.EventID == id || (e.MessageID != "" && e.MessageID == id) {
-			n += e.Deliveries
-		}
-	}
-	return n
-}
+func (s *Server) Deliveries(id string) int { return s.tracked.Deliveries(id) }
 
 // Redeliveries counts the frames written for PushAsync events beyond each
 // event's first.
-func (s *Server) Redeliveries() int {
-	n := 0
-	for _, e := range s.Events() {
-		if e.Deliveries > 1 {
-			n += e.Deliveries - 1
-		}
-	}
-	return n
-}
+func (s *Server) Redeliveries() int { return s.tracked.Redeliveries() }
 
 // WaitAcked waits until every PushAsync event is acked or given up; it
 // returns an error naming the ones still open at the timeout.
-func (s *Server) WaitAcked(timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		s.mu.Lock()
-		var open []string
-		for _, ev := range s.events {
-			if !ev.st.Acked && !ev.st.GaveUp {
-				open = append(open, ev.st.EventID)
-			}
-		}
-		s.mu.Unlock()
-		if len(open) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			if len(open) > 10 {
-				open = append(open[:10], "…")
-			}
-			return fmt.Errorf("larkfake: %d events not acked: %s", len(open), strings.Join(open, ", "))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+func (s *Server) WaitAcked(timeout time.Duration) error { return s.tracked.WaitAcked(timeout) }
+
+type uuidRec struct {
+	id string
+	at time.Time
 }
 
 // UUIDSends counts the send requests (create and reply, deduped ones
@@ -377,44 +200,10 @@ func (s *Server) Deduped() int { return locked(s, func() int { return s.deduped 
 
 // SetOnHang sets a function called (on the request's goroutine) each time a
 // send starts hanging under FaultHang or FaultHangBefore.
-func (s *Server) SetOnHang(f func(Fault)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onHang = f
-}
+func (s *Server) SetOnHang(f func(Fault)) { s.holds.SetOnHang(f) }
 
 // Hung counts the sends currently held by FaultHang or FaultHangBefore.
-func (s *Server) Hung() int { return locked(s, func() int { return s.hung }) }
+func (s *Server) Hung() int { return s.holds.Held() }
 
 // ReleaseHung lets every held send go on.
-func (s *Server) ReleaseHung() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	close(s.release)
-	s.release = make(chan struct{})
-}
-
-// hang holds a request until ReleaseHung (true) or until the client goes
-// away (false). Called without s.mu held.
-func (s *Server) hang(r *http.Request, f Fault) bool {
-	s.mu.Lock()
-	s.hung++
-	rel, hook := s.release, s.onHang
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		s.hung--
-		s.mu.Unlock()
-	}()
-	if hook != nil {
-		hook(f)
-	}
-	select {
-	case <-rel:
-		return r.Context().Err() == nil
-	case <-r.Context().Done():
-		return false
-	case <-s.closed:
-		return false
-	}
-}
+func (s *Server) ReleaseHung() { s.holds.Release() }

@@ -59,18 +59,8 @@ func (r *rawClient) next(timeout time.Duration) (larkws.Frame, string, string, b
 		if f.Method != int32(larkws.FrameTypeData) {
 			continue
 		}
-		var env struct {
-			Header struct {
-				EventID string `json:"event_id"`
-			} `json:"header"`
-			Event struct {
-				Message struct {
-					MessageID string `json:"message_id"`
-				} `json:"message"`
-			} `json:"event"`
-		}
-		_ = json.Unmarshal(f.Payload, &env)
-		return f, env.Header.EventID, env.Event.Message.MessageID, true
+		ids := readEventIDs(f.Payload)
+		return f, ids.EventID, ids.MessageID, true
 	}
 }
 
@@ -256,6 +246,11 @@ func TestUUIDDedupeAndHang(t *testing.T) {
 	}
 	if f := <-hung; f != FaultHang || len(s.Sent()) != 3 {
 		t.Errorf("FaultHang: %v, %d sent", f, len(s.Sent()))
+	}
+	// The server notices the client gone only when its read of the
+	// connection fails: wait for that before counting what is held.
+	for deadline := time.Now().Add(2 * time.Second); s.Hung() != 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
 	}
 	// FaultHangBefore released while the client waits: processed.
 	done := make(chan error, 1)
