@@ -313,26 +313,27 @@ func helpText(lang string) string {
 		return strings.TrimSpace(`
 📖 collabbot commands
 New task: 【topic-item-request-deadline】, @-mention the owner
-  e.g. @Zhang San 【产品研发-需求确认-提供技术评估方案-9月15日前】
-  deadlines: 2026-09-30 · 9月15日 · 9月15日17:00 · 明天 · 周五 · 下周一 · 3个工作日内 · 48小时内 · 月底 · 下班前 (no 尽快)
+  e.g. @Zhang San 【Website-Homepage-Draft the new homepage-Friday 17:00】
+  deadlines: tomorrow · Friday · next Monday · Dec 15 · 2026-12-15 · in 3 days · within 2 working days · 48 hours · end of month · EOD (no ASAP)
   tags: 【紧急】 urgent · 【重要】 important · 【需协助】 help needed
-/ack #3 (/确认) confirm you have it
-/update #3 80% text (/进度) progress; replying in the task's thread counts too
-/done #3 (/完成) finished → the initiator reviews
-/accept #3 · /reject #3 comments (/验收 /驳回) review
-【需协助】#3 text @someone or /assist #3 text (/协助) ask for help · /resolve #3 clear it
-/risk #3 cause and plan (/风险) risk warning
-/delay #3 9月20日 reason (/延期) ask for more time · /approve #3 · /deny #3
-/list /mine /overdue /assists (/任务 /我的 /逾期 /协助列表) lists, oldest due first
-/show #3 (/查看) details and history · /assign #3 @someone (/转交) · /cancel #3 (/取消)
-/weekly (/周报) this week's summary
-/config (/配置) group settings (admins) · /lang zh|en
+/ack #3 confirm you have it
+/update #3 80% text progress; replying in the task's thread counts too
+/done #3 finished → the initiator reviews
+/accept #3 · /reject #3 comments review
+【需协助】#3 text @someone or /assist #3 text ask for help · /resolve #3 clear it
+/risk #3 cause and plan risk warning
+/delay #3 next Friday reason ask for more time · /approve #3 · /deny #3
+/edit #3 request|topic|item|due new text (initiator, lead) · /cc #3 @someone · /uncc #3 @someone
+/list [open|done|all|overdue] [@someone] [word] [page] · /mine · /overdue · /assists · /search word
+/show #3 details and history · /assign #3 @someone · /cancel #3 reason
+/weekly this week's summary
+/config group settings (admins) · /lang zh|en
 Every working day at 17:00 owners who have not updated are reminded; overdue tasks are escalated.`)
 	}
 	return strings.TrimSpace(`
 📖 协作机器人命令
 新建任务：【主题-事项-需求-截止时间】，并 @ 负责人
-  例：@张三 【产品研发-需求确认-提供技术评估方案-9月15日前】
+  例：@张三 【产品研发-需求确认-提供技术评估方案-周五17:00前】
   截止时间可写：2026-09-30 · 9月15日 · 9月15日17:00 · 明天 · 周五 · 下周一 · 3个工作日内 · 48小时内 · 月底 · 下班前（不接受“尽快”）
   标签：【紧急】【重要】【需协助】
 /ack #3（/确认）确认接收
@@ -341,9 +342,10 @@ Every working day at 17:00 owners who have not updated are reminded; overdue tas
 /accept #3 · /reject #3 意见（/验收 /驳回）验收通过或退回
 【需协助】#3 说明 @某人 或 /assist #3 说明（/协助）请求协助 · /resolve #3 解除
 /risk #3 原因和方案（/风险）风险预警
-/delay #3 9月20日 原因（/延期）申请延期 · /approve #3 批准 · /deny #3 驳回
-/list /mine /overdue /assists（/任务 /我的 /逾期 /协助列表）任务列表，按截止时间排序
-/show #3（/查看）详情与记录 · /assign #3 @某人（/转交）· /cancel #3（/取消）
+/delay #3 下周五 原因（/延期）申请延期 · /approve #3 批准 · /deny #3 驳回
+/edit #3 需求|主题|事项|截止 新内容（/修改，发起人或组长）· /cc #3 @某人（/抄送）添加协作人 · /uncc #3 @某人 移除
+/list [进行中|完成|全部|逾期] [@某人] [关键词] [页码]（/任务）· /mine · /overdue · /assists · /search 关键词（/搜索，含已关闭）
+/show #3（/查看）详情与记录 · /assign #3 @某人（/转交）· /cancel #3 原因（/取消）
 /weekly（/周报）本周周报
 /config（/配置）本群设置（管理员）· /lang en|zh 切换语言
 每个工作日 17:00 提醒未更新进度的负责人；逾期任务会逐级提醒。`)

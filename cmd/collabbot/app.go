@@ -312,74 +312,6 @@ func (a *app) Close() error {
 	return errors.Join(errs...)
 }
 
-func cmdConsole(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("console", flag.ContinueOnError)
-	path := fs.String("config", "", "config file (optional)")
-	dbPath := fs.String("db", "", "store file (default: store.path, collabbot.db)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := loadOptional(*path)
-	if err != nil {
-		return err
-	}
-	if *dbPath != "" {
-		cfg.Store.Path = *dbPath
-	}
-	log := newLogger(cfg.Log, stderr)
-	clock := console.NewClock(nil)
-	a, err := newApp(cfg, log, clock.Now)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	def := a.bot.Defaults()
-	con := console.New(console.Options{In: stdin, Out: stdout, User: cfg.Console.User, Clock: clock,
-		Location: def.Location, Admins: cfg.Console.Admins, Prompt: isTerminal(stdin),
-		Settle: func(ctx context.Context) {
-			// Answers print before the next prompt.
-			if err := a.bot.Drain(ctx); err != nil {
-				log.Error("process messages", "err", err)
-			}
-			if err := a.stage.Flush(ctx); err != nil {
-				log.Error("send messages", "err", err)
-			}
-		}})
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	a.adapters = append(a.adapters, con)
-	if err := a.startPipeline(ctx, clock.Now); err != nil {
-		return err
-	}
-	if err := a.startAdapters(ctx); err != nil {
-		return err
-	}
-	if err := a.startEngine(ctx, clock.Now); err != nil {
-		return err
-	}
-	con.SetOnClock(func(ctx context.Context, now time.Time) {
-		if a.engine != nil {
-			if err := a.engine.RunDue(ctx, now); err != nil {
-				log.Error("reminders", "err", err)
-			}
-		}
-	})
-	select {
-	case <-con.Done():
-	case <-ctx.Done():
-	}
-	return nil
-}
-
-func isTerminal(r io.Reader) bool {
-	f, ok := r.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
-}
-
 func cmdRun(args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	path := fs.String("config", "", "config file")
@@ -393,7 +325,12 @@ func cmdRun(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.Log, stderr)
+	w, closeLog, err := openLogFile(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
+	defer closeLog()
+	log := newLogger(cfg.Log, w)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	return serve(ctx, cfg, log, nil)

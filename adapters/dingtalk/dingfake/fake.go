@@ -332,7 +332,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 
 // authorized checks the access token and applies an injected fault. It
 // returns false when it has answered; holdAnswer asks the caller to hang
-// (s.hang) after recording and before answering.
+// (s.holds.Hold) after recording and before answering.
 func (s *Server) authorized(w http.ResponseWriter, r *http.Request, api string, body []byte) (ok, record, holdAnswer bool) {
 	f, faulty := s.count(api, body)
 	s.mu.Lock()
