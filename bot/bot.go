@@ -32,6 +32,10 @@ type Defaults struct {
 	ImportantAck      time.Duration
 	HelpReping        time.Duration
 	WarnWorkdays      int
+	// LadderStep and ReviewWindow are working time (see rules.AddWorkingTime).
+	LadderStep   time.Duration
+	ReviewWindow time.Duration
+	NudgeScope   int // 0 = every open task
 }
 
 // DefaultDefaults are the rules.md defaults.
@@ -54,6 +58,8 @@ func DefaultDefaults() Defaults {
 		UrgentAck:         15 * time.Minute,
 		ImportantAck:      48 * time.Hour,
 		HelpReping:        24 * time.Hour,
+		LadderStep:        rules.DefaultLadderStep,
+		ReviewWindow:      rules.DefaultReviewWindow,
 		WarnWorkdays:      2,
 	}
 }

@@ -42,6 +42,9 @@ var commandNames = map[string]string{
 	"edit": "edit", "修改": "edit", "编辑": "edit",
 	"cc": "cc", "抄送": "cc", "加协作": "cc", "添加协作人": "cc",
 	"uncc": "uncc", "取消抄送": "uncc", "移除协作人": "uncc",
+	"nudge": "nudge", "催办": "nudge", "催": "nudge", "remind": "nudge",
+	"leave": "leave", "请假": "leave", "休假": "leave",
+	"snooze": "snooze", "稍后提醒": "snooze", "暂停提醒": "snooze",
 	"weekly": "weekly", "周报": "weekly",
 	"show": "show", "查看": "show", "详情": "show",
 	"assign": "assign", "转交": "assign",
@@ -49,6 +52,7 @@ var commandNames = map[string]string{
 	"config": "config", "配置": "config", "设置": "config",
 	"lang": "lang", "语言": "lang",
 	"help": "help", "帮助": "help",
+	"every": "every", "重复": "every", "recurring": "every",
 }
 
 // splitCommand recognises "/name args" (also full-width ／).
@@ -103,6 +107,12 @@ func (b *Bot) command(r *request, c command) ([]chat.Reply, error) {
 		return b.cmdList(r, c.name, c.args)
 	case "edit":
 		return b.cmdEdit(r, c.args)
+	case "nudge":
+		return b.cmdNudge(r, c.args)
+	case "leave":
+		return b.cmdLeave(r, c.args)
+	case "snooze":
+		return b.cmdSnooze(r, c.args)
 	case "cc":
 		return b.cmdCC(r, c.args, true)
 	case "uncc":
@@ -121,6 +131,8 @@ func (b *Bot) command(r *request, c command) ([]chat.Reply, error) {
 		return b.cmdConfig(r, "lang "+c.args)
 	case "help":
 		return []chat.Reply{r.reply(helpText(r.lang))}, nil
+	case "every":
+		return b.cmdEvery(r, c.args)
 	}
 	return []chat.Reply{r.reply(tr(r.lang, msgUnknownCommand, chat.Escape(c.typed)))}, nil
 }

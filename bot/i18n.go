@@ -25,99 +25,121 @@ func tr(lang, key string, args ...any) string {
 
 // Message keys. Each has a Chinese and an English text in catalog.
 const (
-	msgInternalError     = "internal_error"
-	msgDirectIntro       = "direct_intro"
-	msgUnknownCommand    = "unknown_command"
-	msgNeedTaskID        = "need_task_id"
-	msgNoSuchTask        = "no_such_task"
-	msgNotAllowed        = "not_allowed"
-	msgTaskUsage         = "task_usage"
-	msgCreated           = "created"
-	msgOwnerIsSender     = "owner_is_sender"
-	msgHelpRaisedInline  = "help_raised_inline"
-	msgAskAck            = "ask_ack"
-	msgTaskClosed        = "task_closed"
-	msgAlreadyAcked      = "already_acked"
-	msgAcked             = "acked"
-	msgUpdateUsage       = "update_usage"
-	msgUpdated           = "updated"
-	msgHintDone          = "hint_done"
-	msgAlreadyDone       = "already_done"
-	msgDoneAwaitAccept   = "done_await_accept"
-	msgDoneClosed        = "done_closed"
-	msgNotAwaitingAccept = "not_awaiting_accept"
-	msgAccepted          = "accepted"
-	msgRejectNeedsReason = "reject_needs_reason"
-	msgRejected          = "rejected"
-	msgAssistUsage       = "assist_usage"
-	msgAssistNoHelper    = "assist_no_helper"
-	msgAssistRaised      = "assist_raised"
-	msgAssistFromCard    = "assist_from_card"
-	msgNoOpenHelp        = "no_open_help"
-	msgResolved          = "resolved"
-	msgRiskUsage         = "risk_usage"
-	msgRiskRecorded      = "risk_recorded"
-	msgDelayPending      = "delay_pending"
-	msgDelayBadDeadline  = "delay_bad_deadline"
-	msgDelayNotLater     = "delay_not_later"
-	msgDelayNeedsReason  = "delay_needs_reason"
-	msgDelayRequested    = "delay_requested"
-	msgNoPendingDelay    = "no_pending_delay"
-	msgDelayApproved     = "delay_approved"
-	msgDelayDenied       = "delay_denied"
-	msgAssignUsage       = "assign_usage"
-	msgAssigned          = "assigned"
-	msgCancelled         = "cancelled"
-	msgNearMiss          = "near_miss"
-	msgMalformed         = "malformed"
-	msgExample           = "example"
-	msgListTitle         = "list_title"
-	msgMineTitle         = "mine_title"
-	msgOverdueTitle      = "overdue_title"
-	msgAssistsTitle      = "assists_title"
-	msgListEmpty         = "list_empty"
-	msgMineEmpty         = "mine_empty"
-	msgOverdueEmpty      = "overdue_empty"
-	msgAssistsEmpty      = "assists_empty"
-	msgListMore          = "list_more"
-	msgListNoMatch       = "list_no_match"
-	msgListShowAll       = "list_show_all"
-	msgListFiltered      = "list_filtered"
-	msgListNoPage        = "list_no_page"
-	msgListPageOf        = "list_page_of"
-	msgListNext          = "list_next"
-	msgSearchTitle       = "search_title"
-	msgSearchEmpty       = "search_empty"
-	msgSearchUsage       = "search_usage"
-	msgEditUsage         = "edit_usage"
-	msgEditDueUseDelay   = "edit_due_use_delay"
-	msgEditBadDue        = "edit_bad_due"
-	msgEditDueExtra      = "edit_due_extra"
-	msgEditUnchanged     = "edit_unchanged"
-	msgEditTooLong       = "edit_too_long"
-	msgEdited            = "edited"
-	msgCCUsage           = "cc_usage"
-	msgCCNothing         = "cc_nothing"
-	msgCCed              = "cced"
-	msgUncced            = "uncced"
-	msgWeeklyTitle       = "weekly_title"
-	msgWeeklyOwners      = "weekly_owners"
-	msgConfigAdminsOnly  = "config_admins_only"
-	msgConfigUnknownKey  = "config_unknown_key"
-	msgConfigBadValue    = "config_bad_value"
-	msgConfigSaved       = "config_saved"
-	msgConfigShow        = "config_show"
-	msgConfigUsage       = "config_usage"
-	msgActionDuplicate   = "action_duplicate"
-	msgActionUnknown     = "action_unknown"
-	msgProgressToast     = "progress_toast"
-	msgProgressPrefill   = "progress_prefill"
-	msgBadTaskRef        = "bad_task_ref"
-	msgAlreadyAccepted   = "already_accepted"
-	msgDelayUsage        = "delay_usage"
-	msgDeadlineForms     = "deadline_forms"
-	msgAlreadyOwner      = "already_owner"
-	msgBadPercent        = "bad_percent"
+	msgInternalError         = "internal_error"
+	msgDirectIntro           = "direct_intro"
+	msgUnknownCommand        = "unknown_command"
+	msgNeedTaskID            = "need_task_id"
+	msgNoSuchTask            = "no_such_task"
+	msgNotAllowed            = "not_allowed"
+	msgTaskUsage             = "task_usage"
+	msgCreated               = "created"
+	msgOwnerIsSender         = "owner_is_sender"
+	msgHelpRaisedInline      = "help_raised_inline"
+	msgAskAck                = "ask_ack"
+	msgTaskClosed            = "task_closed"
+	msgAlreadyAcked          = "already_acked"
+	msgAcked                 = "acked"
+	msgUpdateUsage           = "update_usage"
+	msgUpdated               = "updated"
+	msgHintDone              = "hint_done"
+	msgAlreadyDone           = "already_done"
+	msgDoneAwaitAccept       = "done_await_accept"
+	msgDoneClosed            = "done_closed"
+	msgNotAwaitingAccept     = "not_awaiting_accept"
+	msgAccepted              = "accepted"
+	msgRejectNeedsReason     = "reject_needs_reason"
+	msgRejected              = "rejected"
+	msgAssistUsage           = "assist_usage"
+	msgAssistNoHelper        = "assist_no_helper"
+	msgAssistRaised          = "assist_raised"
+	msgAssistFromCard        = "assist_from_card"
+	msgNoOpenHelp            = "no_open_help"
+	msgResolved              = "resolved"
+	msgRiskUsage             = "risk_usage"
+	msgRiskRecorded          = "risk_recorded"
+	msgDelayPending          = "delay_pending"
+	msgDelayBadDeadline      = "delay_bad_deadline"
+	msgDelayNotLater         = "delay_not_later"
+	msgDelayNeedsReason      = "delay_needs_reason"
+	msgDelayRequested        = "delay_requested"
+	msgNoPendingDelay        = "no_pending_delay"
+	msgDelayApproved         = "delay_approved"
+	msgDelayDenied           = "delay_denied"
+	msgAssignUsage           = "assign_usage"
+	msgAssigned              = "assigned"
+	msgCancelled             = "cancelled"
+	msgNearMiss              = "near_miss"
+	msgMalformed             = "malformed"
+	msgExample               = "example"
+	msgListTitle             = "list_title"
+	msgMineTitle             = "mine_title"
+	msgOverdueTitle          = "overdue_title"
+	msgAssistsTitle          = "assists_title"
+	msgListEmpty             = "list_empty"
+	msgMineEmpty             = "mine_empty"
+	msgOverdueEmpty          = "overdue_empty"
+	msgAssistsEmpty          = "assists_empty"
+	msgListMore              = "list_more"
+	msgListNoMatch           = "list_no_match"
+	msgListShowAll           = "list_show_all"
+	msgListFiltered          = "list_filtered"
+	msgListNoPage            = "list_no_page"
+	msgListPageOf            = "list_page_of"
+	msgListNext              = "list_next"
+	msgSearchTitle           = "search_title"
+	msgSearchEmpty           = "search_empty"
+	msgSearchUsage           = "search_usage"
+	msgEditUsage             = "edit_usage"
+	msgEditDueUseDelay       = "edit_due_use_delay"
+	msgEditBadDue            = "edit_bad_due"
+	msgEditDueExtra          = "edit_due_extra"
+	msgEditUnchanged         = "edit_unchanged"
+	msgEditTooLong           = "edit_too_long"
+	msgEdited                = "edited"
+	msgCCUsage               = "cc_usage"
+	msgCCNothing             = "cc_nothing"
+	msgCCed                  = "cced"
+	msgUncced                = "uncced"
+	msgWeeklyTitle           = "weekly_title"
+	msgWeeklyOwners          = "weekly_owners"
+	msgConfigAdminsOnly      = "config_admins_only"
+	msgConfigUnknownKey      = "config_unknown_key"
+	msgConfigBadValue        = "config_bad_value"
+	msgConfigSaved           = "config_saved"
+	msgConfigShow            = "config_show"
+	msgConfigUsage           = "config_usage"
+	msgActionDuplicate       = "action_duplicate"
+	msgActionUnknown         = "action_unknown"
+	msgProgressToast         = "progress_toast"
+	msgProgressPrefill       = "progress_prefill"
+	msgBadTaskRef            = "bad_task_ref"
+	msgAlreadyAccepted       = "already_accepted"
+	msgDelayUsage            = "delay_usage"
+	msgDeadlineForms         = "deadline_forms"
+	msgAlreadyOwner          = "already_owner"
+	msgAskAckUrgent          = "ask_ack_urgent"
+	msgNudgeTooSoon          = "nudge_too_soon"
+	msgNudged                = "nudged"
+	msgNudgedMany            = "nudged_many"
+	msgNudgeHow              = "nudge_how"
+	msgNudgeNone             = "nudge_none"
+	msgNudgeSkipped          = "nudge_skipped"
+	msgOwnerAway             = "owner_away"
+	msgLeaveNotAllowed       = "leave_not_allowed"
+	msgLeaveUsage            = "leave_usage"
+	msgLeaveSet              = "leave_set"
+	msgLeaveNone             = "leave_none"
+	msgLeaveListTitle        = "leave_list_title"
+	msgLeaveCancelled        = "leave_cancelled"
+	msgSnoozeUsage           = "snooze_usage"
+	msgSnoozeOncePerDay      = "snooze_once_per_day"
+	msgSnoozeCapped          = "snooze_capped"
+	msgSnoozePastDue         = "snooze_past_due"
+	msgSnoozed               = "snoozed"
+	msgAskAckImportant       = "ask_ack_important"
+	msgDueOnHoliday          = "due_on_holiday"
+	msgDueOnHolidayNoEarlier = "due_on_holiday_no_earlier"
+	msgBadPercent            = "bad_percent"
 
 	wordOwner           = "w_owner"
 	wordCollaborators   = "w_collaborators"
@@ -153,6 +175,11 @@ const (
 	wordPlatformAdmins  = "w_platform_admins"
 	wordOn              = "w_on"
 	wordTheBot          = "w_the_bot"
+	wordWeekend         = "w_weekend"
+	wordLeadUnset       = "w_lead_unset"
+	wordOnLeave         = "w_on_leave"
+	wordReviewLate      = "w_review_late"
+	wordApprovalLate    = "w_approval_late"
 	wordTopic           = "w_topic"
 	wordItem            = "w_item"
 	wordReason          = "w_reason"
@@ -177,7 +204,7 @@ var catalog = map[string][2]string{
 	msgOwnerIsSender:  {"（消息里没有 @ 负责人，负责人记为发起人本人；如需指定，请在消息中 @ 对方）", "(Nobody was @-mentioned, so you own this task; @-mention someone to make them the owner.)"},
 	msgHelpRaisedInline: {"🆘 已标记需协助。",
 		"🆘 Marked as needing help."},
-	msgAskAck:            {"请 %[1]s 在%[3]s内发送 /ack #%[2]d 确认接收（逾时视为默认接受）。", "%[1]s, please send /ack #%[2]d within %[3]s to confirm (silence counts as accepted)."},
+	msgAskAck:            {"请 %[1]s 在%[3]s（按工作日计）内发送 /ack #%[2]d 确认接收，逾时视为默认接受。", "%[1]s, please send /ack #%[2]d within %[3]s of working days to confirm; silence counts as accepted."},
 	msgTaskClosed:        {"#%d 已%s，无需再操作。", "#%d is %s; nothing more to do."},
 	msgAlreadyAcked:      {"#%d 已于 %s 确认接收。", "#%d was already acknowledged at %s."},
 	msgAcked:             {"👌 #%[1]d 已确认接收，截止 %[3]s。%[2]s", "👌 #%[1]d acknowledged, due %[3]s. %[2]s"},
@@ -252,16 +279,38 @@ var catalog = map[string][2]string{
 		"⚙️ Group settings\nlanguage: %s\nlead: %s\nadmins: %s\ndaily nudge: %s\nweekly summary: %s\nworking hours: %s-%s\nacceptance after done: %s\nacknowledge within: %s\n【紧急】 response: %s\n【重要】 response: %s\nhelp re-ping after: %s\npre-deadline warning: %d working days\ntime zone: %s"},
 	msgConfigUsage: {"修改：/config lead @王五 · /config nudge 17:30|off · /config weekly Mon 10:00 · /config workday 09:00-18:00 · /config acceptance on|off · /config ack 24h · /config urgent 15m · /config important 48h · /config help 24h · /config warn 2 · /config admin add|remove @某人 · /lang en|zh",
 		"Change: /config lead @someone · /config nudge 17:30|off · /config weekly Mon 10:00 · /config workday 09:00-18:00 · /config acceptance on|off · /config ack 24h · /config urgent 15m · /config important 48h · /config help 24h · /config warn 2 · /config admin add|remove @someone · /lang en|zh"},
-	msgActionDuplicate: {"已处理", "Already done"},
-	msgActionUnknown:   {"这个按钮已失效", "This button no longer works"},
-	msgProgressToast:   {"已在群里给出进度命令，复制后补充内容发送即可", "The update command is in the group: copy it, fill it in, send it"},
-	msgProgressPrefill: {"%s 请复制下面这行，改好百分比和进展后发送：\n/update #%d 50%% 今天完成了……", "%s copy the line below, set the percentage and what changed, and send it:\n/update #%d 50%% today I finished…"},
-	msgBadTaskRef:      {"“%s”不是有效的任务编号：编号是 # 后面的正整数，例如：%s\n（发送 /list 查看任务编号）", "“%s” is not a task id: an id is # and a whole number, e.g. %s\n(send /list to see task ids)"},
-	msgAlreadyAccepted: {"#%d 已于 %s 验收通过并关闭，不能再验收或退回。如需返工，请新建任务。", "#%d was accepted and closed at %s; it cannot be reviewed again. Create a new task for further work."},
-	msgDelayUsage:      {"请写明新的截止时间和原因，例如：/delay #%d 9月20日 等待第三方接口文档", "Give the new deadline and the reason, e.g. /delay #%d 9月20日 waiting for vendor docs"},
-	msgDeadlineForms:   {"可以这样写截止时间：%s", "Deadlines can be written as: %s"},
-	msgAlreadyOwner:    {"#%d 的负责人已经是 %s，无需转交。", "%[2]s already owns #%[1]d; nothing to hand over."},
-	msgBadPercent:      {"进度百分比要写 0%% 到 100%% 之间的整数，收到的是“%s”。例如：/update #%d 80%% 已完成接口联调", "Progress must be a whole percentage from 0%% to 100%%, not “%s”. E.g. /update #%d 80%% API integration done"},
+	msgActionDuplicate:       {"已处理", "Already done"},
+	msgActionUnknown:         {"这个按钮已失效", "This button no longer works"},
+	msgProgressToast:         {"已在群里给出进度命令，复制后补充内容发送即可", "The update command is in the group: copy it, fill it in, send it"},
+	msgProgressPrefill:       {"%s 请复制下面这行，改好百分比和进展后发送：\n/update #%d 50%% 今天完成了……", "%s copy the line below, set the percentage and what changed, and send it:\n/update #%d 50%% today I finished…"},
+	msgBadTaskRef:            {"“%s”不是有效的任务编号：编号是 # 后面的正整数，例如：%s\n（发送 /list 查看任务编号）", "“%s” is not a task id: an id is # and a whole number, e.g. %s\n(send /list to see task ids)"},
+	msgAlreadyAccepted:       {"#%d 已于 %s 验收通过并关闭，不能再验收或退回。如需返工，请新建任务。", "#%d was accepted and closed at %s; it cannot be reviewed again. Create a new task for further work."},
+	msgDelayUsage:            {"请写明新的截止时间和原因，例如：/delay #%d 9月20日 等待第三方接口文档", "Give the new deadline and the reason, e.g. /delay #%d 9月20日 waiting for vendor docs"},
+	msgDeadlineForms:         {"可以这样写截止时间：%s", "Deadlines can be written as: %s"},
+	msgNudgeTooSoon:          {"#%d 已在 %s 催办过，一小时内不再重复（%s 之后可以再催）。", "#%d was chased at %s; once an hour is enough (you can again after %s)."},
+	msgNudged:                {"📣 %s 催办：%s 请关注这个任务：", "📣 %s is chasing: %s, please look at this task:"},
+	msgNudgedMany:            {"📣 %s 催办：%s 请关注你的 %d 个任务：", "📣 %s is chasing: %s, please look at your %d tasks:"},
+	msgNudgeHow:              {"请发送 /update #%d 进度 说明；如有困难，发送【需协助】或 /delay。", "Send /update #%d 80%% what changed; if stuck, 【需协助】 or /delay."},
+	msgNudgeNone:             {"%s 没有你可以催办的进行中任务（%d 个任务一小时内已催办过，或你不是其发起人）。", "%s has no open task you can chase now (%d were chased within the hour or are not yours to chase)."},
+	msgNudgeSkipped:          {"（另有 %d 个任务一小时内已催办过或不归你催办）", "(%d more were chased within the hour or are not yours to chase)"},
+	msgOwnerAway:             {"（负责人 %s 休假中，由代理人跟进）", "(the owner %s is away; the stand-in follows up)"},
+	msgLeaveNotAllowed:       {"只有本人、组长或群管理员可以登记或取消休假。", "Only the person, the lead or an admin may record or cancel a leave."},
+	msgLeaveUsage:            {"登记休假，例如：\n/leave 3天\n/leave @张三 12月3日-12月5日 代理 @李四\n/leave list 查看 · /leave cancel @张三 取消", "Record time away, e.g.\n/leave 3 days\n/leave @Zhang San 12月3日-12月5日 delegate @Li Si\n/leave list · /leave cancel @Zhang San"},
+	msgLeaveSet:              {"🏖️ %s 休假 %s–%s：期间不再提醒本人，相关提醒和升级交给 %s。", "🏖️ %s is away %s–%s: no reminders reach them; their reminders and escalations go to %s."},
+	msgLeaveNone:             {"没有登记中的休假。", "No leave on record."},
+	msgLeaveListTitle:        {"🏖️ 休假：", "🏖️ Away:"},
+	msgLeaveCancelled:        {"✅ 已取消 %s 的休假。", "✅ %s's leave is cancelled."},
+	msgSnoozeUsage:           {"写明暂停提醒到什么时候，例如：/snooze #%d 明天", "Say until when, e.g. /snooze #%d tomorrow"},
+	msgSnoozeOncePerDay:      {"#%d 今天已经暂停过一次提醒了，明天可以再用。", "#%d was snoozed once today already; you can again tomorrow."},
+	msgSnoozeCapped:          {"\n（暂停不会超过截止时间）", "\n(a snooze never runs past the deadline)"},
+	msgSnoozePastDue:         {"#%d 已到截止时间，不能再暂停提醒。", "#%d is at its deadline; it cannot be snoozed."},
+	msgSnoozed:               {"😴 #%d 在 %s 之前不再有进度提醒（截止 %s 不变）。", "😴 #%d: no progress reminders until %s (still due %s)."},
+	msgAskAckUrgent:          {"【紧急】请 %[1]s 在%[3]s内发送 /ack #%[2]d 确认接收，逾时将通知组长跟进。", "[Urgent] %[1]s, please send /ack #%[2]d within %[3]s; after that the lead is told."},
+	msgAskAckImportant:       {"【重要】请 %[1]s 在%[3]s（按工作日计）内发送 /ack #%[2]d 确认接收，逾时会再次提醒。", "[Important] %[1]s, please send /ack #%[2]d within %[3]s of working days; you will be reminded again after that."},
+	msgDueOnHoliday:          {"📅 截止时间 %[1]s 是%[2]s（休息日）。如需改到前一个工作日 %[3]s：发起人发送 /edit #%[4]d 截止 %[5]s，负责人可发送 /delay。", "📅 The deadline %[1]s falls on %[2]s (a day off). To move it to the working day before, %[3]s: the initiator sends /edit #%[4]d due %[5]s; the owner can send /delay."},
+	msgDueOnHolidayNoEarlier: {"📅 截止时间 %[1]s 是%[2]s（休息日），请确认。", "📅 The deadline %[1]s falls on %[2]s (a day off); please check it is meant."},
+	msgAlreadyOwner:          {"#%d 的负责人已经是 %s，无需转交。", "%[2]s already owns #%[1]d; nothing to hand over."},
+	msgBadPercent:            {"进度百分比要写 0%% 到 100%% 之间的整数，收到的是“%s”。例如：/update #%d 80%% 已完成接口联调", "Progress must be a whole percentage from 0%% to 100%%, not “%s”. E.g. /update #%d 80%% API integration done"},
 
 	wordOwner:           {"负责人", "owner"},
 	wordCollaborators:   {"协作人", "collaborators"},
@@ -297,6 +346,11 @@ var catalog = map[string][2]string{
 	wordPlatformAdmins:  {"群主和群管理员", "group owner and managers"},
 	wordOn:              {"开启", "on"},
 	wordTheBot:          {"（机器人）", "(bot)"},
+	wordWeekend:         {"周末", "a weekend"},
+	wordLeadUnset:       {"组长（未设置）", "the lead (not set)"},
+	wordOnLeave:         {"休假至 %s", "away until %s"},
+	wordReviewLate:      {"验收已等 %s", "review waiting %s"},
+	wordApprovalLate:    {"延期待批 %s", "delay undecided %s"},
 	wordTopic:           {"主题", "topic"},
 	wordItem:            {"事项", "item"},
 	wordReason:          {"原因", "reason"},

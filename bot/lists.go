@@ -29,6 +29,7 @@ type listQuery struct {
 	page     int
 	// filtered: the user narrowed the list (status, overdue, person, word).
 	filtered, byStatus bool
+	late               func(t *store.Task) []string
 }
 
 // statusWords are the filters people type after /list.
@@ -85,6 +86,14 @@ func (r *request) parseListQuery(which, args string) listQuery {
 	return q
 }
 
+// waiting is set by cmdList: the decisions t waits for past their window.
+func (q listQuery) waiting(r *request, t *store.Task) []string {
+	if q.late == nil {
+		return nil
+	}
+	return q.late(t)
+}
+
 func (q listQuery) match(r *request, t *store.Task) bool {
 	uid := r.msg.Sender.ID
 	switch q.which {
@@ -97,7 +106,7 @@ func (q listQuery) match(r *request, t *store.Task) bool {
 			return false
 		}
 	}
-	if q.overdue && !t.Overdue(r.now) {
+	if q.overdue && !t.Overdue(r.now) && len(q.waiting(r, t)) == 0 {
 		return false
 	}
 	if len(q.people) > 0 {
@@ -124,6 +133,7 @@ func (q listQuery) match(r *request, t *store.Task) bool {
 
 func (b *Bot) cmdList(r *request, which, args string) ([]chat.Reply, error) {
 	q := r.parseListQuery(which, args)
+	q.late = func(t *store.Task) []string { return b.waiting(r.set, t, r.now) }
 	if which == "search" && len(q.words) == 0 && len(q.people) == 0 {
 		return []chat.Reply{r.reply(tr(r.lang, msgSearchUsage))}, nil
 	}
@@ -293,6 +303,7 @@ var historyWords = map[string][2]string{
 	"delay": {"申请延期", "requested a delay"}, "approve": {"批准延期", "approved the delay"}, "deny": {"驳回延期", "denied the delay"},
 	"assign": {"转交", "reassigned"}, "cancel": {"取消", "cancelled"}, "ack_default": {"默认接受", "accepted by default"},
 	"edit": {"修改", "edited"}, "cc": {"添加协作人", "added collaborators"}, "uncc": {"移除协作人", "removed collaborators"},
+	"nudge": {"催办", "chased"}, "snooze": {"暂停提醒至", "snoozed until"},
 }
 
 // weekBounds returns Monday 00:00 of now's week and of the week after.
@@ -330,15 +341,21 @@ func (b *Bot) WeeklySummary(lang string, set Effective, tasks []*store.Task, now
 		if t.Status != store.StatusCancelled && !finished.IsZero() && !finished.Before(lastMon) && finished.Before(thisMon) {
 			done = append(done, t)
 		}
-		if t.Status.Closed() || t.Status == store.StatusDone {
-			// Delivered and waiting for review: an achievement, not a
-			// blocker (the review reminders chase the reviewer).
+		if t.Status.Closed() {
+			continue
+		}
+		if t.Status == store.StatusDone {
+			// Delivered: an achievement, and a blocker only when the
+			// review is late.
+			if len(b.waiting(set, t, now)) > 0 {
+				risk = append(risk, t)
+			}
 			continue
 		}
 		if t.Status == store.StatusOpen && !t.Due.Before(thisMon) && t.Due.Before(nextMon) {
 			plan = append(plan, t)
 		}
-		if t.Overdue(now) || t.PendingDelay() >= 0 || len(t.OpenHelp()) > 0 || hasRecentRisk(t) || delayedRecently(t, lastMon) {
+		if t.Overdue(now) || t.PendingDelay() >= 0 || len(t.OpenHelp()) > 0 || hasRecentRisk(t) || delayedRecently(t, lastMon) || len(b.waiting(set, t, now)) > 0 {
 			risk = append(risk, t)
 		}
 	}
@@ -369,16 +386,18 @@ func (b *Bot) WeeklySummary(lang string, set Effective, tasks []*store.Task, now
 	section(tr(lang, wordWeeklyRisk), risk, func(t *store.Task) string {
 		var why []string
 		if t.Overdue(now) {
-			why = append(why, tr(lang, wordOverdueBy, overdueFor(lang, now.Sub(t.Due))))
+			why = append(why, tr(lang, wordOverdueBy, overdueFor(lang, b.lateBy(set, t, now))))
 		}
-		if t.PendingDelay() >= 0 {
+		late := b.waiting(set, t, now)
+		if t.PendingDelay() >= 0 && len(late) == 0 {
 			why = append(why, tr(lang, wordDelayPending))
-		} else if delayedRecently(t, lastMon) {
+		} else if t.PendingDelay() < 0 && delayedRecently(t, lastMon) {
 			why = append(why, tr(lang, wordDelayed))
 		}
 		if n := len(t.OpenHelp()); n > 0 {
 			why = append(why, tr(lang, wordNeedsHelp))
 		}
+		why = append(why, late...)
 		if hasRecentRisk(t) {
 			colon, _ := sep(lang)
 			why = append(why, tr(lang, wordRisk)+colon+chat.Escape(t.Risks[len(t.Risks)-1].Text))

@@ -97,6 +97,27 @@ func (b *Bot) recordOwed(tx *store.Tx, v *groupView, now time.Time) error {
 		fresh, deferred = append(fresh, deferred[0]), nil
 	}
 	for _, o := range append(fresh, deferred...) {
+		if t := v.byID[o.TaskID]; t != nil {
+			// The next step of a ladder counts from this one: record it
+			// with the task, in this transaction.
+			var ref time.Time
+			switch o.Kind {
+			case rules.RemindOverdue:
+				ref = t.Due
+			case rules.RemindReview:
+				ref = t.DoneAt
+			case rules.RemindApproval:
+				if i := t.PendingDelay(); i >= 0 {
+					ref = t.Delays[i].At
+				}
+			}
+			if !ref.IsZero() {
+				t.Escalations = append(t.Escalations, store.Escalation{Kind: string(o.Kind), Step: o.Step, At: now, Ref: ref.Unix()})
+				if err := tx.PutTask(t); err != nil {
+					return err
+				}
+			}
+		}
 		if o.Kind != rules.RemindAckDefault {
 			continue
 		}

@@ -54,6 +54,10 @@ func policyOf(g *store.Group, set Effective) rules.GroupPolicy {
 		WeeklyDay: set.WeeklyDay, WeeklyAt: set.WeeklyAt,
 		AckWindow: set.AckWindow, UrgentAck: set.UrgentAck, ImportantAck: set.ImportantAck,
 		HelpReping: set.HelpReping, WarnWorkdays: set.WarnWorkdays,
+		LadderStep: set.LadderStep, ReviewWindow: set.ReviewWindow, NudgeScope: set.NudgeScope,
+	}
+	for _, l := range g.Settings.Leaves {
+		p.Leaves = append(p.Leaves, rules.Leave{User: l.User.ID, Delegate: l.Delegate.ID, From: l.From, To: l.To})
 	}
 	if set.Lead != nil {
 		p.Lead = set.Lead.ID
@@ -66,8 +70,26 @@ func policyOf(g *store.Group, set Effective) rules.GroupPolicy {
 // stops the overdue ladder.
 func TaskState(t *store.Task) rules.TaskState {
 	s := rules.TaskState{
-		ID: t.ID, Created: t.CreatedAt, Due: t.Due, Owner: t.Owner.ID, Initiator: t.Initiator.ID,
-		Urgency: rules.Urgency(t.Urgency),
+		ID: t.ID, Created: t.CreatedAt, Assigned: t.AssignedAt, Due: t.Due, Owner: t.Owner.ID, Initiator: t.Initiator.ID,
+		Urgency: rules.Urgency(t.Urgency), DoneAt: t.DoneAt, SnoozedUntil: t.SnoozedUntil,
+	}
+	if i := t.PendingDelay(); i >= 0 {
+		d := t.Delays[i]
+		origin := d.OldDue
+		if origin.IsZero() {
+			origin = t.Due
+		}
+		s.Delay = &rules.DelayState{At: d.At, By: d.By.ID, OriginDue: origin}
+	}
+	for _, e := range t.Escalations {
+		switch {
+		case e.Kind == string(rules.RemindOverdue) && e.Ref == t.Due.Unix():
+			s.Ladder = append(s.Ladder, e.At)
+		case e.Kind == string(rules.RemindReview) && e.Ref == t.DoneAt.Unix():
+			s.Review = append(s.Review, e.At)
+		case e.Kind == string(rules.RemindApproval) && s.Delay != nil && e.Ref == s.Delay.At.Unix():
+			s.Delay.Sent = append(s.Delay.Sent, e.At)
+		}
 	}
 	switch {
 	case t.Status == store.StatusOpen:
@@ -135,16 +157,26 @@ func (b *Bot) render(v *groupView, o rules.Owed, now time.Time) rendered {
 	at := func(t time.Time) string { return fmtTime(lang, t, set.Location, now) }
 	switch o.Kind {
 	case rules.RemindNudge:
+		// One line per owner: how many tasks, and the one due first. A
+		// busy group gets a short message, not a wall of every task.
 		var sb strings.Builder
-		sb.WriteString(tr(lang, rmNudge, mentions(whom)))
-		var ts []*store.Task
+		sb.WriteString(tr(lang, rmNudge))
+		byOwner := map[string][]*store.Task{}
 		for _, id := range o.Tasks {
 			if t := v.byID[id]; t != nil {
-				ts = append(ts, t)
+				byOwner[t.Owner.ID] = append(byOwner[t.Owner.ID], t)
 			}
 		}
-		sortByDue(ts)
-		b.writeLines(&sb, lang, set, ts, now)
+		for _, u := range whom {
+			ts := byOwner[u.ID]
+			if len(ts) == 0 {
+				continue
+			}
+			sortByDue(ts)
+			first := ts[0]
+			sb.WriteString("\n" + tr(lang, rmNudgeLine, mention(u), len(ts), first.ID, chat.Escape(taskTitle(first)), at(first.Due)))
+		}
+		sb.WriteString("\n" + tr(lang, rmNudgeMore))
 		b.writeOpenHelp(&sb, v, now)
 		text := sb.String()
 		return rendered{kind: o.Kind, text: text, mentions: whom, card: &chat.Card{Title: tr(lang, rmNudgeTitle), Template: "orange", Body: text}}
@@ -165,14 +197,37 @@ func (b *Bot) render(v *groupView, o rules.Owed, now time.Time) rendered {
 	case rules.RemindAckDefault:
 		text = tr(lang, rmAckDefault, t.ID, title, mentions(whom), humanDuration(lang, set.AckWindow), at(t.Due))
 	case rules.RemindOverdue:
-		late := overdueFor(lang, now.Sub(t.Due))
+		late := overdueFor(lang, b.lateBy(set, t, now))
 		switch o.Step {
 		case rules.StepOverdue:
 			text = tr(lang, rmOverdue1, t.ID, title, at(t.Due), mentions(whom))
 		case rules.StepRiskDue:
 			text = tr(lang, rmOverdue2, t.ID, title, late, mentions(whom))
 		default:
-			text = tr(lang, rmOverdue3, t.ID, title, late, chat.Escape(t.Owner.Name), mentions(whom))
+			// The owner is @-ed by name; the rest are asked to step in.
+			owner, others := chat.Escape(t.Owner.Name), whom
+			if len(whom) > 0 && whom[0].ID == t.Owner.ID {
+				owner, others = mention(whom[0]), whom[1:]
+			}
+			text = tr(lang, rmOverdue3, t.ID, title, late, owner, mentions(others))
+		}
+	case rules.RemindReview:
+		waited := overdueFor(lang, rules.WorkingDuration(b.cal, set.Location, t.DoneAt, now))
+		key := rmReview
+		if o.Step == rules.StepReviewLead {
+			key = rmReviewLead
+		}
+		text = tr(lang, key, t.ID, title, chat.Escape(t.Owner.Name), waited, mentions(whom))
+	case rules.RemindApproval:
+		if i := t.PendingDelay(); i >= 0 {
+			d := t.Delays[i]
+			key := rmApproval
+			if o.Step > 1 {
+				key = rmApprovalLead
+			}
+			text = tr(lang, key, t.ID, title, chat.Escape(d.By.Name), at(d.NewDue), at(t.Due), chat.Escape(d.Reason), mentions(whom))
+		} else {
+			text = fmt.Sprintf("#%d", t.ID)
 		}
 	case rules.RemindUrgent:
 		text = tr(lang, rmUrgent, t.ID, title, humanDuration(lang, set.UrgentAck), chat.Escape(t.Owner.Name), mentions(whom))

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"collabbot/bot/chat"
+	"collabbot/rules"
 	"collabbot/store"
 )
 
@@ -55,6 +56,12 @@ func humanDuration(lang string, d time.Duration) string {
 }
 
 // overdueFor: "2天3小时" / "2d 3h".
+// lateBy is how overdue t is in working time: weekends and holidays are
+// nobody's fault, so they do not count.
+func (b *Bot) lateBy(set Effective, t *store.Task, now time.Time) time.Duration {
+	return rules.WorkingDuration(b.cal, set.Location, t.Due, now)
+}
+
 func overdueFor(lang string, d time.Duration) string {
 	days := int(d / (24 * time.Hour))
 	hours := int((d % (24 * time.Hour)) / time.Hour)
@@ -141,18 +148,41 @@ func (b *Bot) listLine(lang string, set Effective, t *store.Task, now time.Time)
 		sb.WriteString(" · " + tr(lang, wordStatusDone))
 	}
 	if t.Overdue(now) {
-		sb.WriteString(" · " + tr(lang, wordOverdueBy, overdueFor(lang, now.Sub(t.Due))))
+		sb.WriteString(" · " + tr(lang, wordOverdueBy, overdueFor(lang, b.lateBy(set, t, now))))
 	}
 	if len(t.OpenHelp()) > 0 {
 		sb.WriteString(" · " + tr(lang, wordNeedsHelp))
 	}
-	if t.PendingDelay() >= 0 {
+	late := b.waiting(set, t, now)
+	if t.PendingDelay() >= 0 && len(late) == 0 {
 		sb.WriteString(" · " + tr(lang, wordDelayPending))
 	}
 	if t.Status == store.StatusOpen && t.AckedAt.IsZero() {
 		sb.WriteString(" · " + tr(lang, wordNotAcked))
 	}
+	for _, w := range late {
+		sb.WriteString(" · " + w)
+	}
 	return sb.String()
+}
+
+// waiting names the decisions a task waits for past their window: a
+// review after /done, an approval of a delay request. They count as risks
+// and as overdue, like the work itself would.
+func (b *Bot) waiting(set Effective, t *store.Task, now time.Time) []string {
+	var out []string
+	if t.Status == store.StatusDone && !t.DoneAt.IsZero() {
+		if d := rules.WorkingDuration(b.cal, set.Location, t.DoneAt, now); d > set.ReviewWindow {
+			out = append(out, tr(set.Lang, wordReviewLate, overdueFor(set.Lang, d)))
+		}
+	}
+	if i := t.PendingDelay(); i >= 0 && t.Status == store.StatusOpen {
+		d := t.Delays[i]
+		if w := rules.WorkingDuration(b.cal, set.Location, d.At, now); w > set.ReviewWindow || now.After(t.Due) {
+			out = append(out, tr(set.Lang, wordApprovalLate, overdueFor(set.Lang, w)))
+		}
+	}
+	return out
 }
 
 // taskCard is the interactive face of a task; text is the same content for
@@ -193,7 +223,7 @@ func (b *Bot) cardText(lang string, set Effective, t *store.Task, now time.Time)
 	colon, _ := sep(lang)
 	fmt.Fprintf(&sb, "\n%s%s%s · %d%%", tr(lang, wordStatus), colon, statusWord(lang, t.Status), t.Percent)
 	if t.Overdue(now) {
-		sb.WriteString(" · " + tr(lang, wordOverdueBy, overdueFor(lang, now.Sub(t.Due))))
+		sb.WriteString(" · " + tr(lang, wordOverdueBy, overdueFor(lang, b.lateBy(set, t, now))))
 	}
 	if len(t.OpenHelp()) > 0 && !t.Status.Closed() {
 		sb.WriteString(" · " + tr(lang, wordNeedsHelp))

@@ -52,6 +52,10 @@ func (b *Bot) effective(g *store.Group) Effective {
 	if s.WarnWorkdays != nil {
 		e.WarnWorkdays = *s.WarnWorkdays
 	}
+	setDur(&e.LadderStep, s.LadderStep)
+	if s.NudgeScope != nil {
+		e.NudgeScope = *s.NudgeScope
+	}
 	return e
 }
 

@@ -3,6 +3,7 @@ package bot
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"collabbot/bot/chat"
 	"collabbot/rules"
@@ -51,6 +52,7 @@ func (b *Bot) createFromResult(r *request, res rules.Result) ([]chat.Reply, erro
 		Due: p.Due, Urgency: urg, Owner: owner, Collaborators: collab, Initiator: r.sender(),
 		Status: store.StatusOpen, CreatedAt: r.now, MessageID: r.msg.MessageID,
 	}
+	t.AssignedAt = r.now
 	if t.Owner.ID == t.Initiator.ID {
 		// Nobody needs to confirm receipt of their own request.
 		t.AckedAt = r.now
@@ -97,16 +99,53 @@ func (b *Bot) createdText(r *request, t *store.Task, ownerFromMention bool) stri
 	if len(t.Help) > 0 {
 		sb.WriteString("\n" + tr(r.lang, msgHelpRaisedInline))
 	}
+	if note := b.holidayNote(r, t); note != "" {
+		sb.WriteString("\n" + note)
+	}
 	if !t.AckedAt.IsZero() {
 		return sb.String()
 	}
-	window := r.set.AckWindow
-	if t.Urgency == string(rules.Urgent) {
-		// 紧急事项 15 分钟内响应 (seed 000): the ask matches the escalation.
-		window = r.set.UrgentAck
-	}
-	sb.WriteString("\n" + tr(r.lang, msgAskAck, mention(t.Owner), t.ID, humanDuration(r.lang, window)))
+	sb.WriteString("\n" + b.askAck(r, t))
 	return sb.String()
+}
+
+// askAck asks the owner to acknowledge, saying the one rule of the task's
+// tier (seed 000: 紧急 15 分钟内响应): a routine task is accepted by
+// default, an important one is asked again, an urgent one goes to the lead.
+func (b *Bot) askAck(r *request, t *store.Task) string {
+	switch t.Urgency {
+	case string(rules.Urgent):
+		return tr(r.lang, msgAskAckUrgent, mention(t.Owner), t.ID, humanDuration(r.lang, r.set.UrgentAck))
+	case string(rules.Important):
+		return tr(r.lang, msgAskAckImportant, mention(t.Owner), t.ID, humanDuration(r.lang, r.set.ImportantAck))
+	}
+	return tr(r.lang, msgAskAck, mention(t.Owner), t.ID, humanDuration(r.lang, r.set.AckWindow))
+}
+
+// holidayNote: a deadline on a day off is accepted, with the day's name
+// and the working day before it to move to (/edit by the initiator,
+// /delay by the owner), since "9月30日" meant in the office is the usual
+// intent and a deadline nobody works on is rarely wanted.
+func (b *Bot) holidayNote(r *request, t *store.Task) string {
+	due := t.Due.In(r.set.Location)
+	if b.cal.IsWorkday(due) {
+		return ""
+	}
+	name := b.cal.DayName(due)
+	if name == "" {
+		name = tr(r.lang, wordWeekend)
+	}
+	prev := r.set.WorkdayEnd.On(rules.AddWorkdays(b.cal, due, -1))
+	if prev.Before(r.now) {
+		return tr(r.lang, msgDueOnHolidayNoEarlier, fmtTime(r.lang, due, r.set.Location, r.now), name)
+	}
+	return tr(r.lang, msgDueOnHoliday, fmtTime(r.lang, due, r.set.Location, r.now), name, fmtTime(r.lang, prev, r.set.Location, r.now), t.ID, dateArg(r.lang, prev))
+}
+
+// dateArg writes a date the deadline parser reads back: "9月30日 18:00"
+// or "2026-09-30 18:00".
+func dateArg(lang string, t time.Time) string {
+	return fmt.Sprintf("%d月%d日%02d:%02d", int(t.Month()), t.Day(), t.Hour(), t.Minute())
 }
 
 func (b *Bot) cmdAck(r *request, args string) ([]chat.Reply, error) {
@@ -531,6 +570,7 @@ func (b *Bot) cmdAssign(r *request, args string) ([]chat.Reply, error) {
 	}
 	old := t.Owner
 	t.Owner = toStore(r.msg.Mentions[0])
+	t.AssignedAt = r.now // the new owner's acknowledgement window starts now
 	t.AckedAt, t.AckDefaulted = timeZero, false
 	if err := r.tx.PutTask(t); err != nil {
 		return nil, err

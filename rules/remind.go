@@ -26,20 +26,40 @@ const (
 	RemindUrgent     RemindKind = "urgent_ack"    // 【紧急】 not acknowledged: @lead
 	RemindImportant  RemindKind = "important_ack" // 【重要】 not acknowledged: @owner again
 	RemindHelp       RemindKind = "help"          // help flag still open: @helper and lead
+	RemindReview     RemindKind = "review"        // done, not reviewed: @initiator, again, then the lead
+	RemindApproval   RemindKind = "approval"      // delay request not decided: @approver, then the lead
 )
 
 // RemindKinds lists every kind in the order Due sorts them within a
 // minute (group-level messages last, so a digest reads task by task).
-var RemindKinds = []RemindKind{RemindUrgent, RemindOverdue, RemindAckDefault, RemindImportant,
+var RemindKinds = []RemindKind{RemindUrgent, RemindOverdue, RemindApproval, RemindReview, RemindAckDefault, RemindImportant,
 	RemindWarn, RemindHelp, RemindNudge, RemindWeekly}
 
 func kindRank(k RemindKind) int { return slices.Index(RemindKinds, k) }
 
-// Overdue ladder steps.
+// Overdue ladder steps. Each step comes one LadderStep of working time
+// after the previous one was sent, never before it: after a holiday the
+// ladder resumes at the first step not yet sent, owner first.
 const (
 	StepOverdue  = 1 // at due: @owner 已逾期
 	StepRiskDue  = 2 // +24 h, no /risk or /delay since due: @owner @initiator 需发起风险预警
-	StepEscalate = 3 // +48 h, still nothing: @group lead
+	StepEscalate = 3 // +48 h, still nothing: @owner and the group lead
+)
+
+// Review ladder steps: done but neither accepted nor sent back.
+const (
+	StepReview      = 1 // ReviewWindow after /done: @initiator
+	StepReviewAgain = 2 // a LadderStep later: @initiator again
+	StepReviewLead  = 3 // a LadderStep later: @initiator and the lead
+)
+
+// Default working-time intervals.
+const (
+	DefaultLadderStep   = 24 * time.Hour
+	DefaultReviewWindow = 24 * time.Hour
+	// approvalMargin: an undecided delay request is chased at the latest
+	// this long before the original due time, while deciding still helps.
+	approvalMargin = 2 * time.Hour
 )
 
 // MaxLate bounds how late a task-level message may still go out: after a
@@ -75,8 +95,11 @@ type HelpState struct {
 // TaskState is a task as the reminder rules see it. Users are ids; the
 // engine knows the names. Kept small: the engine may hold many.
 type TaskState struct {
-	ID              int64
-	Created         time.Time
+	ID      int64
+	Created time.Time
+	// Assigned is when the current owner got the task (creation or
+	// /assign): the acknowledgement timers count from it. Zero = Created.
+	Assigned        time.Time
 	Due             time.Time
 	LastOwnerUpdate time.Time // latest progress update posted by the owner
 	LastRiskOrDelay time.Time // latest /risk or /delay request
@@ -86,6 +109,32 @@ type TaskState struct {
 	Help            []HelpState // open flags only
 	Status          TaskStatus
 	Ack             AckState
+	// Ladder holds when each overdue step for the current Due was decided.
+	Ladder []time.Time
+	// DoneAt is when a TaskDone task was marked done; Review holds when
+	// each review reminder since then was decided.
+	DoneAt time.Time
+	Review []time.Time
+	// Delay is the pending delay request, if any.
+	Delay *DelayState
+	// SnoozedUntil: the owner asked for quiet until then (never past Due).
+	SnoozedUntil time.Time
+}
+
+// DelayState is a pending delay request.
+type DelayState struct {
+	At        time.Time   // when it was asked
+	By        string      // who asked
+	OriginDue time.Time   // the due time it would move
+	Sent      []time.Time // approval reminders decided so far
+}
+
+// Leave is a person away: no nudge and no escalation reaches them in
+// [From, To); what would, goes to Delegate, else the group lead.
+type Leave struct {
+	User     string
+	Delegate string
+	From, To time.Time
 }
 
 // GroupPolicy is a group's effective reminder settings.
@@ -106,6 +155,64 @@ type GroupPolicy struct {
 	HelpReping   time.Duration
 	WarnWorkdays int
 	Lead         string // user id; "" = no lead
+	// LadderStep is the working time between escalation steps (zero =
+	// DefaultLadderStep); ReviewWindow the working time a reviewer has
+	// after /done (zero = DefaultReviewWindow).
+	LadderStep   time.Duration
+	ReviewWindow time.Duration
+	// NudgeScope, when positive, limits the daily nudge to tasks due
+	// within that many working days or overdue; zero nudges about every
+	// open task, as the seeds ask.
+	NudgeScope int
+	Leaves     []Leave
+}
+
+func (p GroupPolicy) ladderStep() time.Duration {
+	if p.LadderStep > 0 {
+		return p.LadderStep
+	}
+	return DefaultLadderStep
+}
+
+func (p GroupPolicy) reviewWindow() time.Duration {
+	if p.ReviewWindow > 0 {
+		return p.ReviewWindow
+	}
+	return DefaultReviewWindow
+}
+
+// Away reports whether user is on leave at t, and who stands in.
+func (p GroupPolicy) Away(user string, t time.Time) (bool, string) {
+	for _, l := range p.Leaves {
+		if l.User == user && !t.Before(l.From) && t.Before(l.To) {
+			stand := l.Delegate
+			if stand == "" || stand == user {
+				stand = p.Lead
+			}
+			if stand == user {
+				stand = ""
+			}
+			return true, stand
+		}
+	}
+	return false, ""
+}
+
+// reroute replaces people on leave at t by whoever stands in for them.
+func (p GroupPolicy) reroute(ids []string, t time.Time) []string {
+	if len(p.Leaves) == 0 {
+		return ids
+	}
+	var out []string
+	for _, id := range ids {
+		if away, stand := p.Away(id, t); away {
+			id = stand
+		}
+		if id != "" && !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // Owed is one message the rules say is owed now.
@@ -202,13 +309,24 @@ func Due(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time) []Owed {
 		if o.TaskID != 0 && now.Sub(o.Occasion) > MaxLate {
 			return
 		}
+		o.Mentions = p.reroute(o.Mentions, now)
+		if len(o.Mentions) == 0 && o.Kind != RemindAckDefault {
+			return // everyone it would reach is away and nobody stands in
+		}
 		out = append(out, o)
 	}
 	for i := range tasks {
 		taskDue(p, &tasks[i], cal, now, add)
 	}
 	if working {
-		if o, ok := DueNudge(p, tasks, cal, now); ok {
+		// A task escalated today needs no nudge line on top of it.
+		escalated := map[int64]bool{}
+		for _, o := range out {
+			if o.Kind == RemindOverdue || o.Kind == RemindReview {
+				escalated[o.TaskID] = true
+			}
+		}
+		if o, ok := dueNudge(p, tasks, cal, now, escalated); ok {
 			out = append(out, o)
 		}
 		if o, ok := dueWeekly(p, tasks, cal, now); ok {
@@ -270,26 +388,48 @@ func orElse(id, fallback string) string {
 }
 
 // taskDue calls add for each task-level message the task owes at now.
+// One acknowledgement rule per tier, said once: a routine task is
+// accepted by default after AckWindow; an important one is asked again
+// after ImportantAck; an urgent one goes to the lead after UrgentAck.
+// Windows are working time, except 【紧急】's, which is real time.
 func taskDue(p GroupPolicy, t *TaskState, cal Calendar, now time.Time, add func(Owed)) {
-	if t.Status != TaskOpen {
+	switch t.Status {
+	case TaskDone:
+		reviewDue(p, t, cal, add)
+		return
+	case TaskOpen:
+	default:
 		return
 	}
-	if t.Ack == AckNone && p.AckWindow > 0 {
-		if occ := t.Created.Add(p.AckWindow); !occ.After(now) {
-			add(Owed{Kind: RemindAckDefault, Key: taskKey(RemindAckDefault, p, t), TaskID: t.ID,
-				Mentions: people(t.Owner), Occasion: occ})
-		}
+	if t.Delay != nil {
+		approvalDue(p, t, cal, add)
 	}
-	if t.Ack != AckExplicit {
+	snoozed := now.Before(t.SnoozedUntil)
+	assigned := t.Assigned
+	if assigned.IsZero() {
+		assigned = t.Created
+	}
+	// A reassigned task starts fresh timers under fresh keys; the first
+	// owner's keep the keys they always had.
+	var since []int64
+	if !assigned.Equal(t.Created) {
+		since = []int64{assigned.Unix()}
+	}
+	if t.Ack == AckNone && !snoozed {
 		switch {
 		case t.Urgency == Urgent && p.UrgentAck > 0:
-			if occ := t.Created.Add(p.UrgentAck); !occ.After(now) {
-				add(Owed{Kind: RemindUrgent, Key: taskKey(RemindUrgent, p, t), TaskID: t.ID,
-					Mentions: people(orElse(p.Lead, t.Initiator)), Urgent: true, Occasion: occ})
+			if occ := assigned.Add(p.UrgentAck); !occ.After(now) {
+				add(Owed{Kind: RemindUrgent, Key: taskKey(RemindUrgent, p, t, since...), TaskID: t.ID,
+					Mentions: people(t.Owner, orElse(p.Lead, t.Initiator)), Urgent: true, Occasion: occ})
 			}
 		case t.Urgency == Important && p.ImportantAck > 0:
-			if occ := t.Created.Add(p.ImportantAck); !occ.After(now) {
-				add(Owed{Kind: RemindImportant, Key: taskKey(RemindImportant, p, t), TaskID: t.ID,
+			if occ := AddWorkingTime(cal, p.loc(), assigned, p.ImportantAck); !occ.After(now) {
+				add(Owed{Kind: RemindImportant, Key: taskKey(RemindImportant, p, t, since...), TaskID: t.ID,
+					Mentions: people(t.Owner), Occasion: occ})
+			}
+		case t.Urgency != Urgent && t.Urgency != Important && p.AckWindow > 0:
+			if occ := AddWorkingTime(cal, p.loc(), assigned, p.AckWindow); !occ.After(now) {
+				add(Owed{Kind: RemindAckDefault, Key: taskKey(RemindAckDefault, p, t, since...), TaskID: t.ID,
 					Mentions: people(t.Owner), Occasion: occ})
 			}
 		}
@@ -298,7 +438,7 @@ func taskDue(p GroupPolicy, t *TaskState, cal Calendar, now time.Time, add func(
 		// N working days back never span more than 2N+14 calendar days
 		// (weekends plus the longest holiday), so far-off tasks skip the
 		// calendar walk.
-		if p.WarnWorkdays > 0 && t.Due.Sub(now) <= time.Duration(2*p.WarnWorkdays+14)*24*time.Hour {
+		if p.WarnWorkdays > 0 && !snoozed && t.Due.Sub(now) <= time.Duration(2*p.WarnWorkdays+14)*24*time.Hour {
 			occ := p.WorkdayStart.On(AddWorkdays(cal, t.Due.In(p.loc()), -p.WarnWorkdays))
 			if t.Created.Before(occ) && !occ.After(now) {
 				add(Owed{Kind: RemindWarn, Key: taskKey(RemindWarn, p, t, t.Due.Unix()), TaskID: t.ID,
@@ -306,54 +446,110 @@ func taskDue(p GroupPolicy, t *TaskState, cal Calendar, now time.Time, add func(
 			}
 		}
 	} else {
-		overdue(p, t, cal, now, add)
+		overdue(p, t, cal, add)
 	}
 	for _, h := range t.Help {
 		if p.HelpReping <= 0 {
 			break
 		}
-		if occ := h.At.Add(p.HelpReping); !occ.After(now) {
+		if occ := AddWorkingTime(cal, p.loc(), h.At, p.HelpReping); !occ.After(now) {
 			add(Owed{Kind: RemindHelp, Key: taskKey(RemindHelp, p, t, int64(h.Index)), TaskID: t.ID, Step: h.Index,
 				Mentions: people(orElse(h.Helper, t.Initiator), p.Lead), Occasion: occ})
 		}
 	}
 }
 
-// overdue adds the highest ladder step owed at now. Steps 2 and 3 need
-// silence: a /risk or /delay at or after the due time stops the ladder.
-// A step whose delivery was pushed to the morning is overtaken by a
-// higher step deliverable at the same time, so the ladder collapses.
-func overdue(p GroupPolicy, t *TaskState, cal Calendar, now time.Time, add func(Owed)) {
-	silent := t.LastRiskOrDelay.Before(t.Due)
-	// Anything that fell due before this working morning may go out now
-	// (Due only asks for non-urgent messages in working time); only later
-	// occasions need the calendar.
-	morning := p.WorkdayStart.On(now)
-	best := 0
-	for step := StepOverdue; step <= StepEscalate; step++ {
-		if step > StepOverdue && !silent {
-			break
-		}
-		occ := t.Due.Add(time.Duration(step-1) * 24 * time.Hour)
-		if occ.After(morning) && DeliverAt(p, cal, occ, false).After(now) {
-			break
-		}
-		best = step
-	}
-	if best == 0 {
+// reviewDue chases the reviewer of a task marked done: the initiator after
+// ReviewWindow, again a LadderStep later, then with the lead. The seeds ask
+// for acceptance feedback within 24 h.
+func reviewDue(p GroupPolicy, t *TaskState, cal Calendar, add func(Owed)) {
+	k := len(t.Review)
+	if k >= StepReviewLead || t.DoneAt.IsZero() {
 		return
 	}
+	occ := AddWorkingTime(cal, p.loc(), t.DoneAt, p.reviewWindow())
+	if k > 0 {
+		occ = AddWorkingTime(cal, p.loc(), t.Review[k-1], p.ladderStep())
+	}
+	reviewer := t.Initiator
+	if reviewer == t.Owner { // nobody reviews their own work
+		reviewer = p.Lead
+	}
+	who := people(reviewer)
+	if k+1 == StepReviewLead {
+		who = people(reviewer, p.Lead)
+	}
+	if len(who) == 0 {
+		return
+	}
+	add(Owed{Kind: RemindReview, Key: taskKey(RemindReview, p, t, t.DoneAt.Unix(), int64(k+1)), TaskID: t.ID, Step: k + 1,
+		Mentions: who, Occasion: occ})
+}
+
+// approvalDue chases an undecided delay request: the approver (the
+// initiator, or the lead when the initiator asked) once its window has
+// passed, and in any case a little before the original due time, while a
+// decision still helps; then the lead a LadderStep later.
+func approvalDue(p GroupPolicy, t *TaskState, cal Calendar, add func(Owed)) {
+	d := t.Delay
+	k := len(d.Sent)
+	if k >= 2 {
+		return
+	}
+	occ := AddWorkingTime(cal, p.loc(), d.At, p.reviewWindow())
+	if last := d.OriginDue.Add(-approvalMargin); last.Before(occ) {
+		occ = last
+	}
+	if occ.Before(d.At) {
+		occ = d.At
+	}
+	if k > 0 {
+		occ = AddWorkingTime(cal, p.loc(), d.Sent[0], p.ladderStep())
+	}
+	approver := t.Initiator
+	if approver == d.By {
+		approver = p.Lead
+	}
+	who := people(approver)
+	if k == 1 {
+		who = people(approver, p.Lead)
+	}
+	if len(who) == 0 {
+		return
+	}
+	add(Owed{Kind: RemindApproval, Key: taskKey(RemindApproval, p, t, d.At.Unix(), int64(k+1)), TaskID: t.ID, Step: k + 1,
+		Mentions: who, Occasion: occ})
+}
+
+// overdue adds the next ladder step not yet sent: step 1 at the due time,
+// each later one a LadderStep of working time after the previous step was
+// sent, so no step is skipped however long nobody could be reached. Steps
+// 2 and 3 need silence: a /risk or /delay at or after the due time stops
+// the ladder. Every step @-mentions the owner too.
+func overdue(p GroupPolicy, t *TaskState, cal Calendar, add func(Owed)) {
+	k := len(t.Ladder)
+	if k >= StepEscalate {
+		return
+	}
+	step := k + 1
+	if step > StepOverdue && !t.LastRiskOrDelay.Before(t.Due) {
+		return
+	}
+	occ := t.Due
+	if k > 0 {
+		occ = AddWorkingTime(cal, p.loc(), t.Ladder[k-1], p.ladderStep())
+	}
 	var who []string
-	switch best {
+	switch step {
 	case StepOverdue:
 		who = people(t.Owner)
 	case StepRiskDue:
 		who = people(t.Owner, t.Initiator)
 	default:
-		who = people(orElse(p.Lead, t.Initiator))
+		who = people(t.Owner, orElse(p.Lead, t.Initiator))
 	}
-	add(Owed{Kind: RemindOverdue, Key: taskKey(RemindOverdue, p, t, t.Due.Unix(), int64(best)), TaskID: t.ID, Step: best,
-		Mentions: who, Occasion: t.Due.Add(time.Duration(best-1) * 24 * time.Hour)})
+	add(Owed{Kind: RemindOverdue, Key: taskKey(RemindOverdue, p, t, t.Due.Unix(), int64(step)), TaskID: t.ID, Step: step,
+		Mentions: who, Occasion: occ})
 }
 
 func dateKey10(t time.Time) string { return t.Format(time.DateOnly) }
@@ -365,6 +561,12 @@ func dateKey10(t time.Time) string { return t.Format(time.DateOnly) }
 // relevant only on the day it is delivered: a bot down across 17:00 sends
 // today's nudge late, never yesterday's.
 func DueNudge(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time) (Owed, bool) {
+	return dueNudge(p, tasks, cal, now, nil)
+}
+
+// dueNudge is DueNudge without the tasks in skip (escalated today), the
+// tasks out of the group's nudge scope, snoozed tasks and owners on leave.
+func dueNudge(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time, skip map[int64]bool) (Owed, bool) {
 	if !p.NudgeEnabled {
 		return Owed{}, false
 	}
@@ -392,13 +594,26 @@ func DueNudge(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time) (Ow
 		return Owed{}, false
 	}
 	dayStart := time.Date(occ.Year(), occ.Month(), occ.Day(), 0, 0, 0, 0, loc)
+	var horizon time.Time
+	if p.NudgeScope > 0 {
+		horizon = p.WorkdayEnd.On(AddWorkdays(cal, now, p.NudgeScope))
+		if p.WorkdayEnd.IsZero() {
+			horizon = DefaultEndOfDay.On(AddWorkdays(cal, now, p.NudgeScope))
+		}
+	}
 	var owners []string
 	var ids []int64
 	var seen map[string]struct{}
 	for i := range tasks {
 		t := &tasks[i]
-		if t.Status != TaskOpen || !t.Created.Before(dayStart) || !t.LastOwnerUpdate.Before(dayStart) {
+		if t.Status != TaskOpen || !t.Created.Before(dayStart) || !t.LastOwnerUpdate.Before(dayStart) ||
+			skip[t.ID] || now.Before(t.SnoozedUntil) || !horizon.IsZero() && t.Due.After(horizon) || escalatedOn(t, dayStart) {
 			continue
+		}
+		if len(p.Leaves) > 0 {
+			if away, _ := p.Away(t.Owner, now); away {
+				continue
+			}
 		}
 		ids = append(ids, t.ID)
 		if seen == nil && len(owners) >= 16 {
@@ -468,4 +683,15 @@ func dueWeekly(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time) (O
 			Occasion: occ, Deliver: d}, true
 	}
 	return Owed{}, false
+}
+
+// escalatedOn reports whether the task got an escalation step on the day
+// starting at day.
+func escalatedOn(t *TaskState, day time.Time) bool {
+	for _, at := range t.Ladder {
+		if !at.Before(day) {
+			return true
+		}
+	}
+	return false
 }

@@ -48,6 +48,30 @@ func tier(u Urgency) func(*TaskState)   { return func(t *TaskState) { t.Urgency 
 func status(s TaskStatus) func(*TaskState) {
 	return func(t *TaskState) { t.Status = s }
 }
+func sent(at ...string) func(*TaskState) {
+	return func(t *TaskState) {
+		for _, a := range at {
+			t.Ladder = append(t.Ladder, ts(a))
+		}
+	}
+}
+func doneAt(at string, reviews ...string) func(*TaskState) {
+	return func(t *TaskState) {
+		t.Status, t.DoneAt = TaskDone, ts(at)
+		for _, r := range reviews {
+			t.Review = append(t.Review, ts(r))
+		}
+	}
+}
+func delayAsked(at, by string, sentAt ...string) func(*TaskState) {
+	return func(t *TaskState) {
+		t.Delay = &DelayState{At: ts(at), By: by, OriginDue: t.Due}
+		for _, s := range sentAt {
+			t.Delay.Sent = append(t.Delay.Sent, ts(s))
+		}
+	}
+}
+func snooze(until string) func(*TaskState) { return func(t *TaskState) { t.SnoozedUntil = ts(until) } }
 func help(at, helper string) func(*TaskState) {
 	return func(t *TaskState) { t.Help = append(t.Help, HelpState{Index: len(t.Help), At: ts(at), Helper: helper}) }
 }
@@ -76,6 +100,7 @@ func show(o Owed) string {
 func TestDue(t *testing.T) {
 	cal := NewCalendar(nil)
 	noNudge := func(p *GroupPolicy) { p.NudgeEnabled = false }
+	noWarn := func(p *GroupPolicy) { p.WarnWorkdays = 0 }
 	for _, tc := range []struct {
 		name   string
 		policy func(*GroupPolicy)
@@ -123,48 +148,110 @@ func TestDue(t *testing.T) {
 		{"ack: 24 h of silence", nil, []TaskState{task(1, "a", ack(AckNone), created("2026-09-28 10:00"))}, "2026-09-29 10:00",
 			[]string{"ack_default #1/0 [a] 09-29 10:00 ack_default:console:g1:#1"}},
 		{"ack: not before", nil, []TaskState{task(1, "a", ack(AckNone), created("2026-09-28 10:00"))}, "2026-09-29 09:59", nil},
-		{"ack: falls in the holiday, waits for the working morning", nil,
-			[]TaskState{task(1, "a", ack(AckNone), created("2026-09-30 10:00"))}, "2026-10-08 09:00",
-			[]string{"ack_default #1/0 [a] 10-08 09:00 deferred ack_default:console:g1:#1"}},
+		{"ack: the holiday does not count: 14 h before it, 10 h after", nil,
+			[]TaskState{task(1, "a", ack(AckNone), created("2026-09-30 10:00"))}, "2026-10-08 10:00",
+			[]string{"ack_default #1/0 [a] 10-08 10:00 ack_default:console:g1:#1"}},
+		{"ack: not on the first morning after it", nil,
+			[]TaskState{task(1, "a", ack(AckNone), created("2026-09-30 10:00"))}, "2026-10-08 09:59", nil},
 		{"ack: quiet on the holiday itself", nil,
 			[]TaskState{task(1, "a", ack(AckNone), created("2026-09-30 10:00"))}, "2026-10-01 10:00", nil},
+		{"ack: counts from the handover, not the creation", nil,
+			[]TaskState{task(1, "a", ack(AckNone), created("2026-09-28 10:00"), func(t *TaskState) { t.Assigned = ts("2026-09-29 11:00") })},
+			"2026-09-30 10:59", nil},
+		{"ack: a handover starts a fresh timer under a fresh key", nil,
+			[]TaskState{task(1, "a", ack(AckNone), created("2026-09-28 10:00"), func(t *TaskState) { t.Assigned = ts("2026-09-29 11:00") })},
+			"2026-09-30 11:00", []string{"ack_default #1/0 [a] 09-30 11:00 ack_default:console:g1:#1:1790650800"}},
 
-		// Tier response.
-		{"urgent: 15 min → @lead, even after hours", nil,
+		// Tier response: one rule per tier.
+		{"urgent: 15 min → @owner and @lead, even after hours", nil,
 			[]TaskState{task(1, "a", ack(AckNone), tier(Urgent), created("2026-09-30 17:50"))}, "2026-09-30 18:05",
-			[]string{"urgent_ack #1/0 [lead] 09-30 18:05 urgent urgent_ack:console:g1:#1"}},
-		{"urgent: on a holiday too, initiator when no lead", func(p *GroupPolicy) { p.Lead = "" },
-			[]TaskState{task(1, "a", ack(AckDefaulted), tier(Urgent), created("2026-10-03 08:00"))}, "2026-10-03 08:15",
-			[]string{"urgent_ack #1/0 [ini] 10-03 08:15 urgent urgent_ack:console:g1:#1"}},
+			[]string{"urgent_ack #1/0 [a lead] 09-30 18:05 urgent urgent_ack:console:g1:#1"}},
+		{"urgent: on a holiday too (real time), initiator when no lead", func(p *GroupPolicy) { p.Lead = "" },
+			[]TaskState{task(1, "a", ack(AckNone), tier(Urgent), created("2026-10-03 08:00"))}, "2026-10-03 08:15",
+			[]string{"urgent_ack #1/0 [a ini] 10-03 08:15 urgent urgent_ack:console:g1:#1"}},
+		{"urgent: never accepted by default", nil,
+			[]TaskState{task(1, "a", ack(AckNone), tier(Urgent), created("2026-09-28 10:00"), due("2026-12-31 18:00"))}, "2026-09-29 10:30",
+			[]string{"urgent_ack #1/0 [a lead] 09-28 10:15 urgent urgent_ack:console:g1:#1"}},
 		{"urgent: acknowledged", nil,
 			[]TaskState{task(1, "a", tier(Urgent), created("2026-09-30 17:50"))}, "2026-09-30 18:05", nil},
-		{"important: 48 h → @owner again", nil,
-			[]TaskState{task(1, "a", ack(AckDefaulted), tier(Important), created("2026-09-28 10:00"))}, "2026-09-30 10:00",
+		{"important: 48 working hours → @owner again, no default acceptance", nil,
+			[]TaskState{task(1, "a", ack(AckNone), tier(Important), created("2026-09-28 10:00"))}, "2026-09-30 10:00",
 			[]string{"important_ack #1/0 [a] 09-30 10:00 important_ack:console:g1:#1"}},
 
-		// Overdue ladder.
+		// Overdue ladder: one step at a time, in working time.
 		{"overdue: at due, 18:00 is still working time", nil,
 			[]TaskState{task(1, "a", due("2026-09-29 18:00"))}, "2026-09-29 18:00",
 			[]string{"overdue #1/1 [a] 09-29 18:00 overdue:console:g1:#1:1790676000:1"}},
-		{"overdue: +24 h silent → owner and initiator", nil,
-			[]TaskState{task(1, "a", due("2026-09-28 18:00"))}, "2026-09-29 18:00",
-			[]string{"overdue #1/2 [a ini] 09-29 18:00 overdue:console:g1:#1:1790589600:2"}},
-		{"overdue: a risk warning after due stops the ladder", nil,
-			[]TaskState{task(1, "a", due("2026-09-28 18:00"), riskAt("2026-09-29 09:00"))}, "2026-09-30 18:00",
+		{"overdue: step 1 never sent: it comes first, however late", nil,
+			[]TaskState{task(1, "a", due("2026-09-28 18:00"))}, "2026-09-30 17:00",
 			[]string{"overdue #1/1 [a] 09-28 18:00 overdue:console:g1:#1:1790589600:1"}},
-		{"overdue: a delay request before due does not", nil,
-			[]TaskState{task(1, "a", due("2026-09-28 18:00"), riskAt("2026-09-28 09:00"))}, "2026-09-29 18:00",
+		{"overdue: +24 h after step 1, silent → owner and initiator", nil,
+			[]TaskState{task(1, "a", due("2026-09-28 18:00"), sent("2026-09-28 18:00"))}, "2026-09-29 18:00",
 			[]string{"overdue #1/2 [a ini] 09-29 18:00 overdue:console:g1:#1:1790589600:2"}},
-		{"overdue: +48 h → lead", nil,
-			[]TaskState{task(1, "a", due("2026-09-28 17:00"))}, "2026-09-30 17:00",
-			[]string{"overdue #1/3 [lead] 09-30 17:00 overdue:console:g1:#1:1790586000:3"}},
-		{"overdue: the holiday collapses the ladder to step 3", nil,
-			[]TaskState{task(1, "a", due("2026-09-30 18:00"))}, "2026-10-08 09:00",
-			[]string{"overdue #1/3 [lead] 10-08 09:00 deferred overdue:console:g1:#1:1790762400:3"}},
+		{"overdue: not before", nil,
+			[]TaskState{task(1, "a", due("2026-09-28 18:00"), sent("2026-09-28 18:00"))}, "2026-09-29 17:59", nil},
+		{"overdue: a risk warning after due stops the ladder", nil,
+			[]TaskState{task(1, "a", due("2026-09-28 18:00"), sent("2026-09-28 18:00"), riskAt("2026-09-29 09:00"))}, "2026-09-30 18:00", nil},
+		{"overdue: a delay request before due does not", nil,
+			[]TaskState{task(1, "a", due("2026-09-28 18:00"), riskAt("2026-09-28 09:00"), sent("2026-09-28 18:00"))}, "2026-09-29 18:00",
+			[]string{"overdue #1/2 [a ini] 09-29 18:00 overdue:console:g1:#1:1790589600:2"}},
+		{"overdue: +24 h after step 2 → owner and lead", nil,
+			[]TaskState{task(1, "a", due("2026-09-28 17:00"), sent("2026-09-28 17:00", "2026-09-29 17:00"))}, "2026-09-30 17:00",
+			[]string{"overdue #1/3 [a lead] 09-30 17:00 overdue:console:g1:#1:1790586000:3"}},
+		{"overdue: the holiday is not overdue time: step 2 one working day after step 1", nil,
+			[]TaskState{task(1, "a", due("2026-09-30 18:00"), sent("2026-09-30 18:00"))}, "2026-10-08 17:59", nil},
+		{"overdue: … which is 10-08 18:00, owner first again", nil,
+			[]TaskState{task(1, "a", due("2026-09-30 18:00"), sent("2026-09-30 18:00"))}, "2026-10-08 18:00",
+			[]string{"overdue #1/2 [a ini] 10-08 18:00 overdue:console:g1:#1:1790762400:2"}},
+		{"overdue: due on a holiday: step 1 the first working morning", nil,
+			[]TaskState{task(1, "a", due("2026-10-03 18:00"))}, "2026-10-08 09:00",
+			[]string{"overdue #1/1 [a] 10-08 09:00 deferred overdue:console:g1:#1:1791021600:1"}},
+		{"overdue: no more after step 3", nil,
+			[]TaskState{task(1, "a", due("2026-09-28 17:00"), sent("2026-09-28 17:00", "2026-09-29 17:00", "2026-09-30 17:00"))}, "2026-10-09 17:00", nil},
 		{"overdue: nothing for a done task", nil,
 			[]TaskState{task(1, "a", due("2026-09-28 18:00"), status(TaskDone))}, "2026-09-29 18:00", nil},
 		{"overdue: a month late is too late", nil,
 			[]TaskState{task(1, "a", due("2026-08-20 18:00"))}, "2026-09-29 10:00", nil},
+
+		// Review and approval reminders.
+		{"review: 24 working hours after /done → @initiator", nil,
+			[]TaskState{task(1, "a", doneAt("2026-09-28 11:00"))}, "2026-09-29 11:00",
+			[]string{"review #1/1 [ini] 09-29 11:00 review:console:g1:#1:1790564400:1"}},
+		{"review: again a day later, then with the lead", nil,
+			[]TaskState{task(1, "a", doneAt("2026-09-28 11:00", "2026-09-29 11:00", "2026-09-30 11:00"))}, "2026-10-08 11:00",
+			[]string{"review #1/3 [ini lead] 10-08 11:00 review:console:g1:#1:1790564400:3"}},
+		{"review: the owner's own request goes to the lead", nil,
+			[]TaskState{task(1, "ini", doneAt("2026-09-28 11:00"))}, "2026-09-29 11:00",
+			[]string{"review #1/1 [lead] 09-29 11:00 review:console:g1:#1:1790564400:1"}},
+		{"approval: within its window → @initiator", noWarn,
+			[]TaskState{task(1, "a", due("2026-10-09 18:00"), delayAsked("2026-09-28 10:00", "a"))}, "2026-09-29 10:00",
+			[]string{"approval #1/1 [ini] 09-29 10:00 approval:console:g1:#1:1790560800:1"}},
+		{"approval: and before the original due time at the latest", noWarn,
+			[]TaskState{task(1, "a", due("2026-09-28 18:00"), delayAsked("2026-09-28 10:00", "a"))}, "2026-09-28 16:00",
+			[]string{"approval #1/1 [ini] 09-28 16:00 approval:console:g1:#1:1790560800:1"}},
+		{"approval: then the lead", noWarn,
+			[]TaskState{task(1, "a", due("2026-10-09 18:00"), delayAsked("2026-09-28 10:00", "a", "2026-09-29 10:00"))}, "2026-09-30 10:00",
+			[]string{"approval #1/2 [ini lead] 09-30 10:00 approval:console:g1:#1:1790560800:2"}},
+
+		// Leave and snooze.
+		{"leave: the owner's escalation goes to the delegate", func(p *GroupPolicy) {
+			p.Leaves = []Leave{{User: "a", Delegate: "d", From: ts("2026-09-29 00:00"), To: ts("2026-10-01 00:00")}}
+		}, []TaskState{task(1, "a", due("2026-09-28 18:00"), sent("2026-09-28 18:00"))}, "2026-09-29 18:00",
+			[]string{"overdue #1/2 [d ini] 09-29 18:00 overdue:console:g1:#1:1790589600:2"}},
+		{"leave: no delegate → the lead; no nudge for the owner", func(p *GroupPolicy) {
+			p.Leaves = []Leave{{User: "a", From: ts("2026-09-29 00:00"), To: ts("2026-10-01 00:00")}}
+		}, []TaskState{stale(1, "a", due("2026-09-29 18:00")), stale(2, "b")}, "2026-09-29 18:00",
+			[]string{"nudge [b] 09-29 17:00 nudge:console:g1:2026-09-29", "overdue #1/1 [lead] 09-29 18:00 overdue:console:g1:#1:1790676000:1"}},
+		{"snooze: no nudge, no warning until then", nil,
+			[]TaskState{stale(1, "a", due("2026-09-30 18:00"), snooze("2026-09-29 18:00"))}, "2026-09-29 17:00", nil},
+
+		// Nudge scope and escalations.
+		{"nudge: scope 2 working days (9-30, 10-08): 10-09 is left out", func(p *GroupPolicy) { p.NudgeScope, p.WarnWorkdays = 2, 0 },
+			[]TaskState{stale(1, "a", due("2026-10-09 18:00")), stale(2, "b", due("2026-10-08 18:00"))}, "2026-09-29 17:00",
+			[]string{"nudge [b] 09-29 17:00 nudge:console:g1:2026-09-29"}},
+		{"nudge: a task escalated today gets no nudge line", nil,
+			[]TaskState{stale(1, "a", due("2026-09-29 17:00")), stale(2, "b")}, "2026-09-29 17:00",
+			[]string{"overdue #1/1 [a] 09-29 17:00 overdue:console:g1:#1:1790672400:1", "nudge [b] 09-29 17:00 nudge:console:g1:2026-09-29"}},
 
 		// Help flags.
 		{"help: open 24 h → helper and lead", nil,

@@ -39,6 +39,23 @@ type Settings struct {
 	ImportantAck      *time.Duration `json:"important_ack,omitempty"`
 	HelpReping        *time.Duration `json:"help_reping,omitempty"`
 	WarnWorkdays      *int           `json:"warn_workdays,omitempty"`
+	// LadderStep is the working time between escalation steps;
+	// NudgeScope limits the daily nudge to tasks due within that many
+	// working days (0 = every open task).
+	LadderStep *time.Duration `json:"ladder_step,omitempty"`
+	NudgeScope *int           `json:"nudge_scope,omitempty"`
+	// Leaves are people away: no nudge or escalation reaches them.
+	Leaves []Leave `json:"leaves,omitempty"`
+}
+
+// Leave is someone away from From to To (exclusive); Delegate, when set,
+// receives what would have reached them, else the group lead.
+type Leave struct {
+	User     User      `json:"user"`
+	Delegate User      `json:"delegate,omitzero"`
+	From     time.Time `json:"from"`
+	To       time.Time `json:"to"`
+	By       User      `json:"by"`
 }
 
 // Group is one chat the bot serves.

@@ -47,11 +47,35 @@ type Task struct {
 	DoneAt       time.Time `json:"done_at,omitzero"`
 	AcceptedAt   time.Time `json:"accepted_at,omitzero"`
 
+	// AssignedAt is when the current owner got the task (creation or
+	// /assign); acknowledgement timers count from it. Zero = CreatedAt.
+	AssignedAt time.Time `json:"assigned_at,omitzero"`
+	// SnoozedUntil: the owner asked for quiet until then (/snooze).
+	SnoozedUntil time.Time `json:"snoozed_until,omitzero"`
+	SnoozedAt    time.Time `json:"snoozed_at,omitzero"` // one snooze a day
+
+	// NudgedAt is the last 催办 (/nudge), which is rate-limited.
+	NudgedAt time.Time `json:"nudged_at,omitzero"`
+
 	Updates []Update   `json:"updates,omitempty"`
 	Help    []HelpFlag `json:"help,omitempty"`
 	Risks   []Risk     `json:"risks,omitempty"`
 	Delays  []Delay    `json:"delays,omitempty"`
 	Reviews []Review   `json:"reviews,omitempty"`
+	// Escalations are the reminder steps sent about the task, so the next
+	// step is counted from the last one sent, never skipped.
+	Escalations []Escalation `json:"escalations,omitempty"`
+}
+
+// Escalation is one step of a reminder ladder, recorded when decided.
+type Escalation struct {
+	Kind string    `json:"kind"` // overdue, review or approval
+	Step int       `json:"step"`
+	At   time.Time `json:"at"`
+	// Ref names the ladder: the due time, the /done time or the delay
+	// request time it belongs to (Unix seconds), so a new due date or a
+	// new request starts a new ladder.
+	Ref int64 `json:"ref"`
 }
 
 // Update is a progress report.
