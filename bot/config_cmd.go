@@ -24,6 +24,8 @@ var configKeys = map[string]string{
 	"help": "help", "协助": "help",
 	"warn": "warn", "预警": "warn",
 	"timezone": "timezone", "时区": "timezone",
+	"ladder": "ladder", "升级间隔": "ladder",
+	"scope": "scope", "提醒范围": "scope",
 }
 
 func (b *Bot) cmdConfig(r *request, args string) ([]chat.Reply, error) {
@@ -147,6 +149,23 @@ func (b *Bot) cmdConfig(r *request, args string) ([]chat.Reply, error) {
 			return bad("/config warn 2")
 		}
 		s.WarnWorkdays = &n
+	case "ladder":
+		d, err := parseDuration(val)
+		if err != nil || d < time.Hour || d > 7*24*time.Hour {
+			return bad("/config ladder 24h")
+		}
+		s.LadderStep = &d
+	case "scope":
+		switch strings.ToLower(val) {
+		case "all", "全部":
+			s.NudgeScope = ptr(0)
+		default:
+			n, err := strconv.Atoi(toHalfWidth(strings.TrimSuffix(strings.TrimSuffix(val, "个工作日"), "d")))
+			if err != nil || n < 1 || n > 30 {
+				return bad("/config scope 3")
+			}
+			s.NudgeScope = &n
+		}
 	case "timezone":
 		if _, err := time.LoadLocation(val); err != nil || val == "" {
 			return bad("/config timezone Asia/Shanghai")
@@ -201,8 +220,12 @@ func (b *Bot) showConfig(r *request) string {
 		}
 		return tr(r.lang, wordOff)
 	}
+	scope := tr(r.lang, wordScopeAll)
+	if e.NudgeScope > 0 {
+		scope = tr(r.lang, wordScopeDays, e.NudgeScope)
+	}
 	return tr(r.lang, msgConfigShow, e.Lang, lead, adm, nudge, FormatWeekly(e.WeeklyDay, e.WeeklyAt),
 		FormatClock(e.WorkdayStart), FormatClock(e.WorkdayEnd), onoff(e.RequireAcceptance),
 		humanDuration(r.lang, e.AckWindow), humanDuration(r.lang, e.UrgentAck), humanDuration(r.lang, e.ImportantAck),
-		humanDuration(r.lang, e.HelpReping), e.WarnWorkdays, e.Location.String()) + "\n" + tr(r.lang, msgConfigUsage)
+		humanDuration(r.lang, e.HelpReping), e.WarnWorkdays, humanDuration(r.lang, e.LadderStep), scope, e.Location.String()) + "\n" + tr(r.lang, msgConfigUsage)
 }

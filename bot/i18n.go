@@ -179,6 +179,8 @@ const (
 	wordLeadUnset       = "w_lead_unset"
 	wordOnLeave         = "w_on_leave"
 	wordReviewLate      = "w_review_late"
+	wordScopeAll        = "w_scope_all"
+	wordScopeDays       = "w_scope_days"
 	wordApprovalLate    = "w_approval_late"
 	wordTopic           = "w_topic"
 	wordItem            = "w_item"
@@ -275,10 +277,10 @@ var catalog = map[string][2]string{
 	msgConfigUnknownKey:  {"没有“%s”这个设置项。", "There is no setting called “%s”."},
 	msgConfigBadValue:    {"设置 %s 的值“%s”无效，例如：%s", "%s cannot be set to “%s”; example: %s"},
 	msgConfigSaved:       {"✅ 设置已保存。", "✅ Saved."},
-	msgConfigShow: {"⚙️ 本群设置\n语言：%s\n组长：%s\n管理员：%s\n每日进度提醒：%s\n周报：%s\n工作时间：%s-%s\n完成后需验收：%s\n确认接收时限：%s\n【紧急】响应时限：%s\n【重要】响应时限：%s\n协助请求再提醒：%s\n截止前预警：%d 个工作日\n时区：%s",
-		"⚙️ Group settings\nlanguage: %s\nlead: %s\nadmins: %s\ndaily nudge: %s\nweekly summary: %s\nworking hours: %s-%s\nacceptance after done: %s\nacknowledge within: %s\n【紧急】 response: %s\n【重要】 response: %s\nhelp re-ping after: %s\npre-deadline warning: %d working days\ntime zone: %s"},
-	msgConfigUsage: {"修改：/config lead @王五 · /config nudge 17:30|off · /config weekly Mon 10:00 · /config workday 09:00-18:00 · /config acceptance on|off · /config ack 24h · /config urgent 15m · /config important 48h · /config help 24h · /config warn 2 · /config admin add|remove @某人 · /lang en|zh",
-		"Change: /config lead @someone · /config nudge 17:30|off · /config weekly Mon 10:00 · /config workday 09:00-18:00 · /config acceptance on|off · /config ack 24h · /config urgent 15m · /config important 48h · /config help 24h · /config warn 2 · /config admin add|remove @someone · /lang en|zh"},
+	msgConfigShow: {"⚙️ 本群设置\n语言：%s\n组长：%s\n管理员：%s\n每日进度提醒：%s\n周报：%s\n工作时间：%s-%s\n完成后需验收：%s\n确认接收时限：%s\n【紧急】响应时限：%s\n【重要】响应时限：%s\n协助请求再提醒：%s\n截止前预警：%d 个工作日\n逾期升级间隔：%s（按工作日计）\n每日提醒范围：%s\n时区：%s",
+		"⚙️ Group settings\nlanguage: %s\nlead: %s\nadmins: %s\ndaily nudge: %s\nweekly summary: %s\nworking hours: %s-%s\nacceptance after done: %s\nacknowledge within: %s\n【紧急】 response: %s\n【重要】 response: %s\nhelp re-ping after: %s\npre-deadline warning: %d working days\nescalation step: %s of working days\ndaily nudge covers: %s\ntime zone: %s"},
+	msgConfigUsage: {"修改：/config lead @王五 · /config nudge 17:30|off · /config weekly Mon 10:00 · /config workday 09:00-18:00 · /config acceptance on|off · /config ack 24h · /config urgent 15m · /config important 48h · /config help 24h · /config warn 2 · /config ladder 24h · /config scope all|3 · /config admin add|remove @某人 · /lang en|zh",
+		"Change: /config lead @someone · /config nudge 17:30|off · /config weekly Mon 10:00 · /config workday 09:00-18:00 · /config acceptance on|off · /config ack 24h · /config urgent 15m · /config important 48h · /config help 24h · /config warn 2 · /config ladder 24h · /config scope all|3 · /config admin add|remove @someone · /lang en|zh"},
 	msgActionDuplicate:       {"已处理", "Already done"},
 	msgActionUnknown:         {"这个按钮已失效", "This button no longer works"},
 	msgProgressToast:         {"已在群里给出进度命令，复制后补充内容发送即可", "The update command is in the group: copy it, fill it in, send it"},
@@ -349,6 +351,8 @@ var catalog = map[string][2]string{
 	wordWeekend:         {"周末", "a weekend"},
 	wordLeadUnset:       {"组长（未设置）", "the lead (not set)"},
 	wordOnLeave:         {"休假至 %s", "away until %s"},
+	wordScopeAll:        {"全部进行中的任务", "every open task"},
+	wordScopeDays:       {"%d 个工作日内到期或已逾期的任务", "tasks due within %d working days, or overdue"},
 	wordReviewLate:      {"验收已等 %s", "review waiting %s"},
 	wordApprovalLate:    {"延期待批 %s", "delay undecided %s"},
 	wordTopic:           {"主题", "topic"},

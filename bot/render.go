@@ -163,6 +163,11 @@ func (b *Bot) listLine(lang string, set Effective, t *store.Task, now time.Time)
 	for _, w := range late {
 		sb.WriteString(" · " + w)
 	}
+	for _, l := range set.Leaves {
+		if l.User.ID == t.Owner.ID && !now.Before(l.From) && now.Before(l.To) && !t.Status.Closed() {
+			sb.WriteString(" · " + tr(lang, wordOnLeave, fmtDate(lang, l.To.Add(-time.Minute), set.Location)))
+		}
+	}
 	return sb.String()
 }
 

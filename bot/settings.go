@@ -13,7 +13,8 @@ import (
 // Effective is a group's settings with the global defaults filled in.
 type Effective struct {
 	Defaults
-	Lead *store.User
+	Lead   *store.User
+	Leaves []store.Leave
 }
 
 // Effective returns g's settings over the defaults.
@@ -31,6 +32,7 @@ func (b *Bot) effective(g *store.Group) Effective {
 		}
 	}
 	e.Lead = s.Lead
+	e.Leaves = s.Leaves
 	setClock(&e.WorkdayStart, s.WorkdayStart)
 	setClock(&e.WorkdayEnd, s.WorkdayEnd)
 	setClock(&e.DailyNudge, s.DailyNudge)
