@@ -23,7 +23,8 @@ package bot
 //     task, its "created" history entry and the announcement in the outbox
 //     (key every:<group>:<recurrence id>:<date>).
 //   - A task text that no longer parses on an occurrence (say a fixed date
-//     that has passed) skips that date and tells the initiator.
+//     that has passed) skips that date, stops the recurrence and tells the
+//     initiator, once.
 
 import (
 	"errors"
@@ -109,6 +110,9 @@ func (b *Bot) everyCreate(r *request, args string) ([]chat.Reply, error) {
 	}
 	if len(res.Errors) > 0 || res.Task == nil {
 		return []chat.Reply{r.reply(formatErrors(r.lang, res))}, nil
+	}
+	if !res.Task.Due.After(next[0]) {
+		return []chat.Reply{r.reply(tr(r.lang, evDueAtStart, chat.Escape(res.Task.Deadline), FormatClock(start)))}, nil
 	}
 	owner, collab, fromMention := r.sender(), []store.User(nil), false
 	for i, u := range r.msg.Mentions {
@@ -398,9 +402,9 @@ func (b *Bot) owedOccurrence(tx *store.Tx, set Effective, rec *store.Recurrence,
 }
 
 // occur decides rec's occurrence at occ (on date): it creates the task
-// and returns its announcement, or skips the date (late, or a task text
-// that no longer parses, which is announced to the initiator). A nil
-// reply means nothing is posted.
+// and returns its announcement, or skips the date (late; or a task text
+// that no longer parses, which stops the recurrence and is announced to
+// the initiator). A nil reply means nothing is posted.
 func (b *Bot) occur(tx *store.Tx, g *store.Group, set Effective, rec *store.Recurrence, occ time.Time, date string, now time.Time) (*chat.Reply, error) {
 	k, lang := g.Key, set.Lang
 	s, _ := rules.ParseScheduleSpec(rec.Schedule)
@@ -412,13 +416,26 @@ func (b *Bot) occur(tx *store.Tx, g *store.Group, set Effective, rec *store.Recu
 		return nil, err
 	}
 	res := rules.Parse(rec.Text, set.parseOptions(occ, b.cal))
-	if res.Kind != rules.KindTask || len(res.Errors) > 0 || res.Task == nil {
+	problem := ""
+	switch {
+	case res.Kind != rules.KindTask || len(res.Errors) > 0 || res.Task == nil:
+		problem = strings.Join(res.Errors.Messages(lang), tr(lang, wordListSep))
+		if problem == "" {
+			problem = rec.Text
+		}
+	case !res.Task.Due.After(occ):
+		// Possible when the group's workday start moved after /every.
+		problem = tr(lang, evDueAtStart, res.Task.Deadline, FormatClock(set.WorkdayStart))
+	}
+	if problem != "" {
+		// Such a text stays broken (a fixed date that has passed): stop
+		// rather than complain on every occurrence. StoppedBy stays zero:
+		// the bot stopped it.
 		if _, err := tx.SkipOccurrence(k, rec.ID, date, "bad_task", now); err != nil {
 			return nil, err
 		}
-		problem := strings.Join(res.Errors.Messages(lang), tr(lang, wordListSep))
-		if problem == "" {
-			problem = rec.Text
+		if _, _, err := tx.StopRecurrence(k, rec.ID, store.User{}, now); err != nil {
+			return nil, err
 		}
 		return &chat.Reply{Platform: k.Platform, ChatID: k.ChatID, Key: key,
 			Text:     tr(lang, evFailed, rec.ID, chat.Escape(s.Describe(lang)), chat.Escape(problem), mention(rec.Initiator)),

@@ -8,6 +8,7 @@ const (
 	evBadSchedule    = "ev_bad_schedule"
 	evNoOccurrence   = "ev_no_occurrence"
 	evTooMany        = "ev_too_many"
+	evDueAtStart     = "ev_due_at_start"
 	evCreated        = "ev_created"
 	evCollaborators  = "ev_collaborators"
 	evMoved          = "ev_moved"
@@ -49,6 +50,8 @@ func init() {
 			"%s\nExample: /every every Friday 【Weekly-Progress-send the weekly report-17:00前】"},
 		evNoOccurrence: {"“%s”在今后两年内没有落在工作日上的日期，无法创建。", "“%s” has no date on a working day in the next two years; nothing was created."},
 		evTooMany:      {"本群已有 %d 个进行中的重复任务，请先停止不用的（/every list 查看，/every stop 编号 停止）。", "This group already has %d active recurring tasks; stop some first (/every list, /every stop <id>)."},
+		evDueAtStart: {"截止时间“%s”在每次创建任务时（当天 %s）就已到期，请写当天更晚的时间或更长的期限，例如：17:00前、下班前、3个工作日内",
+			"the deadline “%s” is already due when each task is created (%s that day); write a later time or a longer span, e.g. 17:00前, 下班前 (end of day), 3个工作日内 (3 working days)"},
 		evCreated: {"🔁 已创建重复任务 R%[1]d：%[2]s %[3]s\n任务：%[4]s\n负责人：%[5]s%[6]s\n接下来三次：%[7]s\n每次在当天 %[3]s 创建任务，截止时间按当天计算（首次截止 %[8]s）。\n查看：/every list · 停止：/every stop %[1]d",
 			"🔁 Recurring task R%[1]d created: %[2]s at %[3]s\nTask: %[4]s\nOwner: %[5]s%[6]s\nNext three: %[7]s\nEach is created at %[3]s that day, with the deadline counted from that day (first due %[8]s).\nList: /every list · stop: /every stop %[1]d"},
 		evCollaborators:  {"　协作人：%s", "   collaborators: %s"},
@@ -65,8 +68,8 @@ func init() {
 		evStopped:        {"⏹ 已停止重复任务 R%[1]d（%[2]s %[3]s）。已创建的任务不受影响。", "⏹ Stopped recurring task R%[1]d (%[2]s %[3]s). Tasks already created stay as they are."},
 		evOccurrence:     {"🔁 重复任务 R%d（%s）", "🔁 Recurring task R%d (%s)"},
 		evLate:           {"（本次应于 %s 创建，机器人当时未运行，现补建）", "(due to be created at %s while the bot was down; created now)"},
-		evFailed: {"⚠️ 重复任务 R%[1]d（%[2]s）今天没有创建任务：%[3]s\n%[4]s 请停止后按正确格式重新创建：/every stop %[1]d",
-			"⚠️ Recurring task R%[1]d (%[2]s) created no task today: %[3]s\n%[4]s please stop it and create it again: /every stop %[1]d"},
+		evFailed: {"⚠️ 重复任务 R%[1]d（%[2]s）今天没有创建任务：%[3]s\n这条重复任务已自动停止，%[4]s 请修改后重新创建：/every 周期 【主题-事项-需求-截止时间】",
+			"⚠️ Recurring task R%[1]d (%[2]s) created no task today: %[3]s\nIt has been stopped. %[4]s, please fix it and create it again: /every <schedule> 【topic-item-request-deadline】"},
 		evDateSep: {"、", ", "},
 	} {
 		if _, dup := catalog[k]; dup {

@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -8,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"encoding/json"
-
+	"collabbot/bot"
 	"collabbot/bot/bottest"
 	"collabbot/bot/chat"
 	"collabbot/store"
@@ -62,7 +62,9 @@ func (s *everyScript) tick(now time.Time) []chat.Reply {
 		s.t.Fatal(err)
 	}
 	slices.SortFunc(fresh, func(a, b *store.OutboxEntry) int { return int(a.Seq) - int(b.Seq) })
-	if len(fresh) > 0 && len(groups) == 0 || len(fresh) == 0 && len(groups) > 0 {
+	// Messages another caller recorded show up here without this call
+	// reporting their group.
+	if len(fresh) == 0 && len(groups) > 0 {
 		s.t.Errorf("tick %v: %d new messages but groups %v", now, len(fresh), groups)
 	}
 	var out []chat.Reply
@@ -126,6 +128,7 @@ func TestEveryCommandsZh(t *testing.T) {
 	s.say("李四", "/every 每周五 【周报-本周进展】")
 	s.say("李四", "/every 每周五 [周报-本周进展-各组长提交周报-17:00前]")
 	s.say("李四", "/every 每周五 【周报-本周进展-各组长提交周报-09:00前】")
+	s.say("李四", "/every 每周五 【周报-本周进展-各组长提交周报-2026-09-20】")
 	s.say("李四", "/every")
 	s.say("李四", "/every stop")
 	s.say("李四", "/every stop 9")
@@ -163,8 +166,9 @@ func TestEveryCommandsZh(t *testing.T) {
 }
 
 func TestEveryCommandsEn(t *testing.T) {
-	s := newEveryScript(t, "2026-09-21 10:00", bottest.Options{Admins: []string{"id-Li"}})
-	s.say("Li", "/lang en")
+	def := bot.DefaultDefaults()
+	def.Lang = "en"
+	s := newEveryScript(t, "2026-09-21 10:00", bottest.Options{Admins: []string{"id-Li"}, Defaults: &def})
 	s.say("Wang", "/recurring every Friday @Zhang 【Weekly-Progress-send the weekly report-17:00前】")
 	s.say("Wang", "/every last working day of the month 【紧急】【Monthly-Report-send the monthly summary-3个工作日内】")
 	s.say("Wang", "/every the 1st of every month 【Billing-Invoices-send the invoices-下班前】")
@@ -297,8 +301,7 @@ func TestEveryDueOnceAndLate(t *testing.T) {
 	if n := len(s.tasks()); n != 6 {
 		t.Fatalf("%d tasks after the late day, want 6", n)
 	}
-	s.seen = map[string]bool{}
-	s.out.WriteString("(the 10-08 messages again, and the concurrent 10-09 14:00 ticks:)\n")
+	s.out.WriteString("(what the concurrent 10-09 14:00 ticks recorded:)\n")
 	s.tick(everyAt(t, "2026-10-09 14:00"))
 	// 10-10 is a 调休 Saturday. At 17:30 the 17:00 stand-up is overdue
 	// already: skipped; the daily report (下班前) is still made; the

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,6 +27,14 @@ const kindDigest rules.RemindKind = "digest"
 // message is decided exactly once even if state changed in between. The
 // reminder engine calls it every minute; the send stage sends.
 func (b *Bot) DecideDue(now time.Time) ([]store.GroupKey, error) {
+	// Recurring tasks due now are created first, so today's nudge and
+	// lists already know them.
+	made, rerr := b.DueRecurrences(now)
+	owed, err := b.decideOwed(now)
+	return append(made, owed...), errors.Join(rerr, err)
+}
+
+func (b *Bot) decideOwed(now time.Time) ([]store.GroupKey, error) {
 	var todo []store.GroupKey
 	err := b.db.View(func(tx *store.Tx) error {
 		return tx.Groups(func(g *store.Group) error {

@@ -210,8 +210,8 @@ func fortnight(s *sim) {
 		{"2026-09-29 09:30:30", qianQi, "/risk #3 预算审批人休假，计划 9月30日 前由副总审批", nil},
 		{"2026-09-29 10:30:30", zhangSan, "/assist #1 需要后端提供接口文档 @孙八", []chat.User{sunBa}},
 		{"2026-09-29 11:00:30", qianQi, "/done #2", nil},
-		{"2026-09-30 10:00:30", liSi, "@孙八 【行政-资料归档-整理归档资料-10月3日】", []chat.User{sunBa}},           // #5, due on a holiday
-		{"2026-09-30 10:00:30", liSi, "@孙八 【行政-证照年检-提交年检材料-10月5日】", []chat.User{sunBa}},           // #6, due on a holiday
+		{"2026-09-30 10:00:30", liSi, "@孙八 【行政-资料归档-整理归档资料-10月3日】", []chat.User{sunBa}},       // #5, due on a holiday
+		{"2026-09-30 10:00:30", liSi, "@孙八 【行政-证照年检-提交年检材料-10月5日】", []chat.User{sunBa}},       // #6, due on a holiday
 		{"2026-09-30 17:50:30", liSi, "@赵六 【紧急】【运营-活动上线-配置首页横幅-10月9日】", []chat.User{zhaoLiu}}, // #7
 		{"2026-10-08 10:00:30", qianQi, "/done #3", nil},
 		{"2026-10-08 14:00:30", zhangSan, "/delay #4 10月16日 等待联调环境", nil},
