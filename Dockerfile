@@ -5,7 +5,10 @@ WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/collabbot ./cmd/collabbot
+# docker build --build-arg VERSION=v1.2.0 -t collabbot .   (`collabbot version` prints it;
+# the commit comes from the build's VCS stamp when .git is in the context)
+ARG VERSION=dev
+RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/collabbot ./cmd/collabbot
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/collabbot /usr/local/bin/collabbot

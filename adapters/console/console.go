@@ -189,7 +189,7 @@ func (a *Adapter) Close() error {
 const banner = `collabbot console: a simulated project group. Type as a group member.
   【主题-事项-需求-截止时间】 creates a task (@名字 mentions someone) · /help lists commands
   /as 名字 switch user · /reply #1 text answer in a task's thread · /click #1 ack|progress|done|assist press a card button
-  /clock +1d · /clock 17:00 · /clock 2026-09-30 17:00 move the simulated clock forward · /quit leave`
+  /clock +1d · /clock 17:00 · /clock YYYY-MM-DD HH:MM move the simulated clock forward · /quit leave`
 
 func (a *Adapter) zh() bool { return a.opt.Lang != "en" }
 
@@ -400,7 +400,7 @@ func (a *Adapter) clock(ctx context.Context, arg string) {
 	}
 	t, ok := a.parseClock(arg, now)
 	if !ok {
-		a.printf("usage: /clock +2h | /clock +1d | /clock 17:00 | /clock 2026-09-30 17:00\n")
+		a.printf("usage: /clock +2h | /clock +1d | /clock 17:00 (the next 17:00) | /clock 2026-09-30 17:00\n")
 		return
 	}
 	// The reminder engine and the store assume time only moves forward: a
@@ -430,8 +430,8 @@ func (a *Adapter) clock(ctx context.Context, arg string) {
 }
 
 // parseClock reads /clock's argument against the simulated time now:
-// "+2h", "+1d", "+1d2h30m" (forward from now), "17:00" (that time on the
-// simulated day) or "2026-09-30 17:00".
+// "+2h", "+1d", "+1d2h30m" (forward from now), "17:00" (the next 17:00:
+// today's, or tomorrow's once it has passed) or "2026-09-30 17:00".
 func (a *Adapter) parseClock(arg string, now time.Time) (time.Time, bool) {
 	if rest, ok := strings.CutPrefix(arg, "+"); ok {
 		var days int
@@ -457,7 +457,13 @@ func (a *Adapter) parseClock(arg string, now time.Time) (time.Time, bool) {
 		return t.Truncate(time.Minute), true
 	}
 	if t, err := time.ParseInLocation("15:04", arg, a.opt.Location); err == nil {
-		return time.Date(now.Year(), now.Month(), now.Day(), t.Hour(), t.Minute(), 0, 0, a.opt.Location), true
+		// The next time the clock shows HH:MM: today, or tomorrow when
+		// that has passed.
+		at := time.Date(now.Year(), now.Month(), now.Day(), t.Hour(), t.Minute(), 0, 0, a.opt.Location)
+		if !at.After(now) {
+			at = time.Date(now.Year(), now.Month(), now.Day()+1, t.Hour(), t.Minute(), 0, 0, a.opt.Location)
+		}
+		return at, true
 	}
 	t, err := time.ParseInLocation("2006-01-02 15:04", arg, a.opt.Location)
 	return t, err == nil

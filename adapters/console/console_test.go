@@ -122,10 +122,10 @@ func TestClockOnlyForward(t *testing.T) {
 		"/clock 2026-09-01 10:00", // back: refused
 		"/clock",
 		"/clock +1d",              // 2026-10-01 17:00
-		"/clock 09:00",            // earlier that day: refused
+		"/clock 09:00",            // the next 09:00: 2026-10-02
 		"/clock 18:30",            // later that day
 		"/clock +1h30m",           // 20:00
-		"/clock 2026-10-01 20:00", // where it is: no change, no hook
+		"/clock 2026-10-02 20:00", // where it is: no change, no hook
 		"/clock -1h",              // not a forward move
 		"/clock +0d",
 		"/clock soon",
@@ -142,10 +142,10 @@ func TestClockOnlyForward(t *testing.T) {
 		"(/clock refused: 2026-09-01 10:00 Tue is before the simulated time 2026-09-30 17:00 Wed; the clock only moves forward",
 		"(clock: 2026-09-30 17:00 Wed)",
 		"(clock set to 2026-10-01 17:00 Thu)",
-		"(/clock refused: 2026-10-01 09:00 Thu is before the simulated time 2026-10-01 17:00 Thu",
-		"(clock set to 2026-10-01 18:30 Thu)",
-		"(clock set to 2026-10-01 20:00 Thu)",
-		"(clock: 2026-10-01 20:00 Thu)",
+		"(clock set to 2026-10-02 09:00 Fri)",
+		"(clock set to 2026-10-02 18:30 Fri)",
+		"(clock set to 2026-10-02 20:00 Fri)",
+		"(clock: 2026-10-02 20:00 Fri)",
 		"usage: /clock +2h",
 	} {
 		if !strings.Contains(s, want) {
@@ -155,10 +155,10 @@ func TestClockOnlyForward(t *testing.T) {
 	if n := strings.Count(s, "usage: /clock"); n != 3 {
 		t.Errorf("%d usage lines for -1h, +0d and soon:\n%s", n, s)
 	}
-	if got, want := strings.Join(hooked, ","), "09-30 17:00,10-01 17:00,10-01 18:30,10-01 20:00"; got != want {
+	if got, want := strings.Join(hooked, ","), "09-30 17:00,10-01 17:00,10-02 09:00,10-02 18:30,10-02 20:00"; got != want {
 		t.Errorf("OnClock saw %s, want %s", got, want)
 	}
-	if got := clock.Now(); !got.Equal(time.Date(2026, 10, 1, 20, 0, 0, 0, time.UTC)) {
+	if got := clock.Now(); !got.Equal(time.Date(2026, 10, 2, 20, 0, 0, 0, time.UTC)) {
 		t.Errorf("clock at %v", got)
 	}
 	if got := clock.Offset(); got != clock.Now().Sub(time.Date(2026, 3, 5, 10, 0, 0, 0, time.UTC)) {

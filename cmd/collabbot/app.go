@@ -23,7 +23,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"collabbot/adapters/console"
 	"collabbot/adapters/platform"
 	"collabbot/bot"
 	"collabbot/bot/chat"
@@ -400,15 +399,51 @@ func (a *app) pruneEvents(ctx context.Context) {
 func cmdBackup(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
 	path := fs.String("config", "", "config file (for store.path, http.listen and http.admin_token)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	force := fs.Bool("force", false, "overwrite OUT if it exists")
+	// Flags may come after OUT too: backup OUT -force.
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
 	}
-	if fs.NArg() != 1 {
-		return fmt.Errorf("usage: collabbot backup [-config FILE] OUT")
+	if len(pos) != 1 {
+		return fmt.Errorf("usage: collabbot backup [-config FILE] [-force] OUT")
 	}
-	out := fs.Arg(0)
+	out := pos[0]
 	cfg, err := loadOptional(*path)
 	if err != nil {
+		return err
+	}
+	from := "store.path in " + *path
+	if *path == "" {
+		from = "the default store.path; name your config with -config FILE"
+	}
+	st, err := os.Stat(cfg.Store.Path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("no store to back up: %s does not exist (%s)", cfg.Store.Path, from)
+	case err != nil:
+		return err
+	case st.IsDir():
+		return fmt.Errorf("no store to back up: %s is a directory (%s)", cfg.Store.Path, from)
+	}
+	if ost, err := os.Stat(out); err == nil {
+		if os.SameFile(st, ost) {
+			return fmt.Errorf("%s is the store itself: write the backup somewhere else", out)
+		}
+		if ost.IsDir() {
+			return fmt.Errorf("%s is a directory: name the backup file, e.g. %s", out, filepath.Join(out, "collabbot-"+time.Now().Format("2006-01-02")+".db"))
+		}
+		if !*force {
+			return fmt.Errorf("%s exists: not overwritten (use -force to replace it)", out)
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	// Read-only: a backup never writes to the store (and a damaged one is

@@ -176,20 +176,37 @@ func ParseConfig(data []byte, lookup func(string) (string, bool)) (Config, error
 	checkMapping(doc, top, "", &errs)
 	// Unset variables in a platform's section matter only when the
 	// platform is enabled, which its decoded section tells.
-	unset := map[string][]string{}
+	unset := map[string][]envProblem{}
+	required := func(vs []envProblem) {
+		for _, v := range vs {
+			if v.bad != "" {
+				errs = append(errs, v.bad)
+				continue
+			}
+			errs = append(errs, fmt.Sprintf("%s: environment variable %s is not set (write ${%s:-} if it may be empty)", v.path, v.name, v.name))
+		}
+	}
 	if doc.Kind == yaml.MappingNode {
 		for i := 0; i+1 < len(doc.Content); i += 2 {
 			k := doc.Content[i].Value
-			var missing []string
+			var missing []envProblem
 			expandEnv(doc.Content[i+1], k, top[k], lookup, &missing)
 			if _, ok := cfg.Platforms[k]; ok {
-				unset[k] = append(unset[k], missing...)
+				for _, v := range missing {
+					if v.bad != "" {
+						errs = append(errs, v.bad)
+					} else {
+						unset[k] = append(unset[k], v)
+					}
+				}
 			} else {
-				errs = append(errs, missing...)
+				required(missing)
 			}
 		}
 	} else {
-		expandEnv(doc, "", nil, lookup, (*[]string)(&errs))
+		var missing []envProblem
+		expandEnv(doc, "", nil, lookup, &missing)
+		required(missing)
 	}
 	if len(errs) > 0 {
 		return cfg, errs
@@ -206,8 +223,8 @@ func ParseConfig(data []byte, lookup func(string) (string, bool)) (Config, error
 					errs = append(errs, fmt.Sprintf("%s: %v", name, err))
 				}
 				if err != nil || pc.Enabled() {
-					for _, m := range unset[name] {
-						errs = append(errs, m+" (needed: "+name+" is enabled; an unset variable is allowed only in a disabled platform's section, or write ${NAME:-} for an optional value)")
+					for _, v := range unset[name] {
+						errs = append(errs, fmt.Sprintf("%s: environment variable %s is not set (%s is enabled)", v.path, v.name, name))
 					}
 				}
 				continue
@@ -341,11 +358,15 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
+// envProblem is a ${NAME} whose variable is not set, at a key path, or (bad
+// set) a value that is not of the key's type. Errors name the key and the
+// variable, never a value.
+type envProblem struct{ path, name, bad string }
+
 // expandEnv replaces ${VAR} and ${VAR:-default} in the scalar values under
 // n, a value of type t (nil: unknown). Each required variable that is not
-// set is added to missing as "key.path: environment variable VAR is not
-// set", naming the key and the variable, never a value; it expands to "".
-func expandEnv(n *yaml.Node, path string, t reflect.Type, lookup func(string) (string, bool), missing *[]string) {
+// set is added to missing; it expands to "".
+func expandEnv(n *yaml.Node, path string, t reflect.Type, lookup func(string) (string, bool), missing *[]envProblem) {
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -376,15 +397,17 @@ func expandEnv(n *yaml.Node, path string, t reflect.Type, lookup func(string) (s
 		if !strings.Contains(n.Value, "${") {
 			return
 		}
+		var names []string
 		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(ref string) string {
 			m := envRef.FindStringSubmatch(ref)
 			name, optional, def := m[1], m[2] != "", m[3]
+			names = append(names, "${"+name+"}")
 			v, ok := lookup(name)
 			switch {
 			case optional && v == "":
 				return def
 			case !ok:
-				*missing = append(*missing, fmt.Sprintf("%s: environment variable %s is not set", path, name))
+				*missing = append(*missing, envProblem{path: path, name: name})
 			}
 			return v
 		})
@@ -393,11 +416,26 @@ func expandEnv(n *yaml.Node, path string, t reflect.Type, lookup func(string) (s
 			// have read it written in the file (empty is the zero value).
 			// It is still one scalar: the structure cannot change.
 			n.Tag, n.Style = "", 0
+			if err := n.Decode(reflect.New(t).Interface()); err != nil && len(names) > 0 {
+				// Said here, where the key is known: the decoder's
+				// message would show the value and not the key.
+				*missing = append(*missing, envProblem{path: path, bad: fmt.Sprintf("%s: the value of %s must be %s", path, strings.Join(names, ""), kindWord(t.Kind()))})
+			}
 			return
 		}
 		// The value is a string now, whatever it looks like.
 		n.Tag, n.Style = "!!str", yaml.DoubleQuotedStyle
 	}
+}
+
+func kindWord(k reflect.Kind) string {
+	switch k {
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "a whole number"
 }
 
 func scalarKind(k reflect.Kind) bool {

@@ -5,8 +5,9 @@
 //	collabbot run -config FILE            serve the enabled platforms
 //	collabbot check-config -config FILE   validate a config file
 //	collabbot parse [-now T] [-tz ZONE]   parse messages from stdin as JSON lines
-//	collabbot backup [-config FILE] OUT   consistent hot copy of the store
+//	collabbot backup [-config FILE] [-force] OUT   consistent hot copy of the store
 //	collabbot check-db [-config FILE | -db FILE]   check the store file completely
+//	collabbot version                     version, commit and Go version
 package main
 
 import (
@@ -14,7 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -36,9 +36,11 @@ Usage:
   collabbot run -config FILE                run the bot on the enabled platforms
   collabbot check-config -config FILE       validate a config file and exit
   collabbot parse [-now RFC3339] [-tz ZONE] read messages from stdin, print one JSON result per line
-  collabbot backup [-config FILE] OUT       write a consistent copy of the store to OUT
+  collabbot backup [-config FILE] [-force] OUT
+                                            write a consistent copy of the store to OUT
   collabbot check-db [-config FILE | -db FILE]
                                             check every page of the store; list every problem
+  collabbot version                         print the version, commit and Go version
 `
 
 // Main runs a subcommand and returns the exit code.
@@ -61,6 +63,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdBackup(args[1:], stdout)
 	case "check-db":
 		err = cmdCheckDB(args[1:], stdout)
+	case "version", "-version", "--version":
+		err = cmdVersion(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -159,21 +163,4 @@ func cmdCheckDB(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "note: schema v%d is newer than this binary's v%d: use a newer collabbot with this file\n", rep.Schema, store.SchemaVersion)
 	}
 	return nil
-}
-
-func newLogger(cfg LogConfig, w io.Writer) *slog.Logger {
-	var lvl slog.Level
-	switch cfg.Level {
-	case "debug":
-		lvl = slog.LevelDebug
-	case "warn":
-		lvl = slog.LevelWarn
-	case "error":
-		lvl = slog.LevelError
-	}
-	opts := &slog.HandlerOptions{Level: lvl}
-	if cfg.Format == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
-	}
-	return slog.New(slog.NewTextHandler(w, opts))
 }
