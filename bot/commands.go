@@ -74,6 +74,9 @@ func splitCommand(text string) (command, bool) {
 	}
 	c := command{typed: name, args: strings.TrimSpace(args)}
 	c.name = commandNames[strings.ToLower(name)]
+	if c.name == "" && featureCommand(strings.ToLower(name)) != nil {
+		c.name = "feature:" + strings.ToLower(name)
+	}
 	return c, true
 }
 
@@ -133,6 +136,9 @@ func (b *Bot) command(r *request, c command) ([]chat.Reply, error) {
 		return []chat.Reply{r.reply(helpText(r.lang))}, nil
 	case "every":
 		return b.cmdEvery(r, c.args)
+	}
+	if h := featureCommand(strings.TrimPrefix(c.name, "feature:")); h != nil && strings.HasPrefix(c.name, "feature:") {
+		return h(b, r, c.args)
 	}
 	return []chat.Reply{r.reply(tr(r.lang, msgUnknownCommand, chat.Escape(c.typed)))}, nil
 }

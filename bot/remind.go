@@ -31,7 +31,8 @@ func (b *Bot) DecideDue(now time.Time) ([]store.GroupKey, error) {
 	// lists already know them.
 	made, rerr := b.DueRecurrences(now)
 	owed, err := b.decideOwed(now)
-	return append(made, owed...), errors.Join(rerr, err)
+	more, ferr := b.featuresDue(now)
+	return append(append(made, owed...), more...), errors.Join(rerr, err, ferr)
 }
 
 func (b *Bot) decideOwed(now time.Time) ([]store.GroupKey, error) {

@@ -1,0 +1,94 @@
+package bot
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+
+	"collabbot/bot/chat"
+	"collabbot/store"
+)
+
+// A feature is a group of commands with, optionally, its own timed
+// messages (meeting reminders, incident re-pings, retrospective prompts).
+// Each registers itself from its own file's init, so the command switch
+// and the reminder engine do not grow a case per feature.
+type feature struct {
+	// names maps every spelling (without "/") to the handler.
+	names map[string]func(b *Bot, r *request, args string) ([]chat.Reply, error)
+	// due, when set, records in the outbox whatever the feature owes at now
+	// (in its own write transaction, exactly once per occasion key) and
+	// returns the groups that got something.
+	due func(b *Bot, now time.Time) ([]store.GroupKey, error)
+}
+
+var features []feature
+
+// registerFeature adds f; called from init functions only.
+func registerFeature(f feature) {
+	for name := range f.names {
+		if _, dup := commandNames[name]; dup {
+			panic("bot: command " + name + " registered twice")
+		}
+		for _, g := range features {
+			if _, dup := g.names[name]; dup {
+				panic("bot: command " + name + " registered twice")
+			}
+		}
+	}
+	features = append(features, f)
+}
+
+// featureCommand finds a registered feature's handler for a typed name.
+func featureCommand(name string) func(b *Bot, r *request, args string) ([]chat.Reply, error) {
+	for _, f := range features {
+		if h, ok := f.names[name]; ok {
+			return h
+		}
+	}
+	return nil
+}
+
+// featuresDue runs every feature's timed decisions; one failing feature
+// does not stop the others.
+func (b *Bot) featuresDue(now time.Time) ([]store.GroupKey, error) {
+	var gs []store.GroupKey
+	var errs []error
+	for _, f := range features {
+		if f.due == nil {
+			continue
+		}
+		got, err := b.featureDueSafely(f, now)
+		gs = append(gs, got...)
+		errs = append(errs, err)
+	}
+	return gs, errors.Join(errs...)
+}
+
+func (b *Bot) featureDueSafely(f feature, now time.Time) (gs []store.GroupKey, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = errors.New("feature reminders panicked")
+			b.log.Error("feature reminders panicked", "panic", p)
+		}
+	}()
+	return f.due(b, now)
+}
+
+// recordScheduled puts a timed message of a feature into the outbox, as the
+// reminder engine does its own: at most once per key (a key once recorded
+// is never decided again), held for working hours unless urgent, and
+// at-most-once on a route without an idempotency key. It reports whether
+// the key was new.
+func (b *Bot) recordScheduled(tx *store.Tx, g store.GroupKey, kind, key string, r chat.Reply, urgent bool, occasion, now time.Time) (bool, error) {
+	if tx.OutboxHas(key) {
+		return false, nil
+	}
+	r.Platform, r.ChatID, r.Key, r.Urgent = g.Platform, g.ChatID, key, urgent
+	msg, err := json.Marshal(r)
+	if err != nil {
+		return false, err
+	}
+	return tx.AddOutbox(&store.OutboxEntry{Key: key, Group: g, Kind: kind, Urgent: urgent, AtMostOnce: true,
+		State: store.OutboxPending, Occasion: occasion, DecidedAt: now, Message: msg})
+}
