@@ -233,6 +233,9 @@ func (b *Bot) handle(tx *store.Tx, m chat.Message, now time.Time) ([]chat.Reply,
 	r.set = b.effective(g)
 	r.lang = r.set.Lang
 	r.admin = b.isAdmin(m.Platform, m.Sender.ID, m.SenderIsAdmin, g)
+	if len(m.Files) > 0 && strings.TrimSpace(text) == "" {
+		return b.fileHint(r)
+	}
 	if isCmd {
 		return b.command(r, cmd)
 	}
@@ -242,7 +245,7 @@ func (b *Bot) handle(tx *store.Tx, m chat.Message, now time.Time) ([]chat.Reply,
 // concernsBot reports whether m may need the bot at all: plain chat is
 // never answered and never stored.
 func concernsBot(m chat.Message) bool {
-	if m.Direct || m.ReplyTo != "" || m.RootID != "" {
+	if m.Direct || m.ReplyTo != "" || m.RootID != "" || len(m.Files) > 0 {
 		return true
 	}
 	text := stripLeadingMentions(strings.TrimSpace(m.Text), m.Mentions)

@@ -81,7 +81,11 @@ func (g *group) say(from, text string) []chat.Reply {
 }
 
 func (g *group) send(m chat.Message) []chat.Reply {
-	fmt.Fprintf(&g.out, "> %s [%s]: %s\n", m.Sender.Name, m.Time.In(cst).Format("01-02 15:04"), m.Text)
+	shown := m.Text
+	for _, f := range m.Files {
+		shown += "[file " + f + "]"
+	}
+	fmt.Fprintf(&g.out, "> %s [%s]: %s\n", m.Sender.Name, m.Time.In(cst).Format("01-02 15:04"), shown)
 	replies := g.b.HandleMessage(context.Background(), m)
 	for _, r := range replies {
 		g.record(r)

@@ -26,6 +26,7 @@ var configKeys = map[string]string{
 	"timezone": "timezone", "时区": "timezone",
 	"ladder": "ladder", "升级间隔": "ladder",
 	"scope": "scope", "提醒范围": "scope",
+	"filenames": "filenames", "文件命名": "filenames",
 }
 
 func (b *Bot) cmdConfig(r *request, args string) ([]chat.Reply, error) {
@@ -155,6 +156,15 @@ func (b *Bot) cmdConfig(r *request, args string) ([]chat.Reply, error) {
 			return bad("/config ladder 24h")
 		}
 		s.LadderStep = &d
+	case "filenames":
+		switch strings.ToLower(val) {
+		case "on", "开启":
+			s.FileNameHints = ptr(true)
+		case "off", "关闭":
+			s.FileNameHints = ptr(false)
+		default:
+			return bad("/config filenames off")
+		}
 	case "scope":
 		switch strings.ToLower(val) {
 		case "all", "全部":

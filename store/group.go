@@ -44,6 +44,8 @@ type Settings struct {
 	// working days (0 = every open task).
 	LadderStep *time.Duration `json:"ladder_step,omitempty"`
 	NudgeScope *int           `json:"nudge_scope,omitempty"`
+	// FileNameHints: nil or true = hint about file names (see bot).
+	FileNameHints *bool `json:"file_name_hints,omitempty"`
 	// Leaves are people away: no nudge or escalation reaches them.
 	Leaves []Leave `json:"leaves,omitempty"`
 }

@@ -78,6 +78,7 @@ func (a *Adapter) convertMessage(ev *larkim.P2MessageReceiveV1) (chat.Message, b
 		}
 	}
 	var raw string
+	var files []string
 	switch str(em.MessageType) {
 	case "text":
 		var c struct {
@@ -89,11 +90,22 @@ func (a *Adapter) convertMessage(ev *larkim.P2MessageReceiveV1) (chat.Message, b
 		raw = c.Text
 	case "post":
 		raw = postText(str(em.Content), mentions)
+	case "file":
+		// A shared file: only its name matters to the bot (the seeds'
+		// naming rule). Group files reach the bot only with the
+		// all-group-messages scope.
+		var c struct {
+			FileName string `json:"file_name"`
+		}
+		if json.Unmarshal([]byte(str(em.Content)), &c) != nil || strings.TrimSpace(c.FileName) == "" {
+			return chat.Message{}, false
+		}
+		files = []string{c.FileName}
 	default:
 		return chat.Message{}, false
 	}
 	text, users := expandMentions(raw, mentions, botID)
-	if text == "" {
+	if text == "" && len(files) == 0 {
 		return chat.Message{}, false
 	}
 	m := chat.Message{
@@ -107,6 +119,7 @@ func (a *Adapter) convertMessage(ev *larkim.P2MessageReceiveV1) (chat.Message, b
 		RootID:    str(em.RootId),
 		Time:      msTime(str(em.CreateTime)),
 		Direct:    str(em.ChatType) == "p2p",
+		Files:     files,
 	}
 	if m.Sender.ID != "" && a.admins[m.Sender.ID] {
 		m.SenderIsAdmin = true

@@ -602,3 +602,19 @@ func TestIngestThroughput(t *testing.T) {
 	}
 	t.Logf("ingest: %d events committed and acked in %v (%.0f/s), settled after %v", n, acked, float64(n)/acked.Seconds(), time.Since(start))
 }
+
+// A file shared in the group reaches the bot by name (message_type file),
+// and an unversioned, undated name gets the one hint.
+func TestSharedFileGetsNameHint(t *testing.T) {
+	e := newEnv(t, nil)
+	e.start()
+	e.push(larkfake.Message{MessageID: "om_file1", MsgType: "file", Content: `{"file_key":"file_v3_x","file_name":"需求文档.docx"}`, Sender: "ou_li"})
+	sent := e.fake.Sent()
+	if len(sent) != 1 || !strings.Contains(sent[0].Decoded(), "需求文档-") || !strings.Contains(sent[0].Decoded(), "V1.0.docx") {
+		t.Fatalf("want one file-name hint, got %+v", sent)
+	}
+	e.push(larkfake.Message{MessageID: "om_file2", MsgType: "file", Content: `{"file_key":"file_v3_y","file_name":"排期-V2.xlsx"}`, Sender: "ou_li"})
+	if n := len(e.fake.Sent()); n != 1 {
+		t.Errorf("a versioned file got a hint: %d messages", n)
+	}
+}

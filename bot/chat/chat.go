@@ -47,6 +47,9 @@ type Message struct {
 	Time   time.Time
 	// Direct is true for a 1:1 chat with the bot.
 	Direct bool
+	// Files are the names of files shared with the message (Lark file
+	// messages); the content never reaches the bot.
+	Files []string `json:",omitempty"`
 	// ReplyHandle is the adapter's own note on how to answer this message
 	// (DingTalk's sessionWebhook and its expiry). The bot keeps it with the
 	// message and copies it into the replies, so an answer sent after a
