@@ -1,0 +1,156 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Meetings (/meeting, /minutes). Layout, inside the group's bucket
+// groups/<group key>, created lazily on the first write:
+//
+//	meetings/<id u64> → Meeting JSON
+//
+// The bucket's sequence gives the per-group meeting ids (#M1, #M2, …).
+// Reminder bookkeeping (StartReminded, MinutesReminded) is written in the
+// transaction that records the reminder in the outbox, so a reminder is
+// decided once even after its outbox key is pruned.
+
+var bucketMeetings = []byte("meetings")
+
+// Meeting is one scheduled meeting and, once posted, its minutes.
+type Meeting struct {
+	ID        int64     `json:"id"`
+	Group     GroupKey  `json:"group"`
+	Topic     string    `json:"topic"`
+	TimeText  string    `json:"time_text"` // the time as written
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Agenda    string    `json:"agenda"`
+	Materials string    `json:"materials,omitempty"`
+	Attendees []User    `json:"attendees"`
+	Organizer User      `json:"organizer"`
+	// Weekly marks the weekly meeting, whose minutes are due sooner.
+	Weekly    bool      `json:"weekly,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	MessageID string    `json:"message_id,omitempty"`
+
+	CancelledAt time.Time `json:"cancelled_at,omitzero"`
+	CancelledBy User      `json:"cancelled_by,omitzero"`
+	CancelNote  string    `json:"cancel_note,omitempty"`
+
+	// StartReminded is the Start (Unix seconds) whose reminder was decided.
+	StartReminded int64 `json:"start_reminded,omitempty"`
+	// MinutesReminded counts the minutes reminders decided.
+	MinutesReminded int `json:"minutes_reminded,omitempty"`
+
+	Minutes []Minutes `json:"minutes,omitempty"`
+}
+
+// Minutes is one posting of a meeting's minutes.
+type Minutes struct {
+	At        time.Time `json:"at"`
+	By        User      `json:"by"`
+	Decisions []string  `json:"decisions,omitempty"`
+	Notes     []string  `json:"notes,omitempty"`
+	Tasks     []int64   `json:"tasks,omitempty"` // the tasks it created
+}
+
+// Cancelled reports whether the meeting was cancelled.
+func (m *Meeting) Cancelled() bool { return !m.CancelledAt.IsZero() }
+
+// HasMinutes reports whether minutes were posted.
+func (m *Meeting) HasMinutes() bool { return len(m.Minutes) > 0 }
+
+// meetings returns the group's meetings bucket: created in a write
+// transaction, nil in a read one when it does not exist yet.
+func (t *Tx) meetings(k GroupKey) (*bolt.Bucket, error) {
+	gb := groupBucket(t.tx, k)
+	if gb == nil {
+		return nil, fmt.Errorf("group %s: %w", k, ErrNotFound)
+	}
+	if b := gb.Bucket(bucketMeetings); b != nil || !t.tx.Writable() {
+		return b, nil
+	}
+	return gb.CreateBucket(bucketMeetings)
+}
+
+// NewMeeting assigns the group's next meeting id to m and stores it.
+// m.Group must be an existing group.
+func (t *Tx) NewMeeting(m *Meeting) error {
+	b, err := t.meetings(m.Group)
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return bolt.ErrTxNotWritable
+	}
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	m.ID = int64(seq)
+	if b.Get(u64(seq)) != nil {
+		return fmt.Errorf("meeting M%d in %s: %w", m.ID, m.Group, ErrConflict)
+	}
+	return putJSON(b, u64(seq), m)
+}
+
+// Meeting returns meeting id of the group, or ErrNotFound.
+func (t *Tx) Meeting(k GroupKey, id int64) (*Meeting, error) {
+	if groupBucket(t.tx, k) == nil {
+		return nil, fmt.Errorf("meeting M%d: %w", id, ErrNotFound)
+	}
+	b, err := t.meetings(k)
+	if err != nil {
+		return nil, err
+	}
+	var v []byte
+	if b != nil && id > 0 {
+		v = b.Get(u64(uint64(id)))
+	}
+	if v == nil {
+		return nil, fmt.Errorf("meeting M%d: %w", id, ErrNotFound)
+	}
+	var m Meeting
+	if err := json.Unmarshal(v, &m); err != nil {
+		return nil, fmt.Errorf("meeting M%d: %w", id, err)
+	}
+	return &m, nil
+}
+
+// PutMeeting saves an existing meeting.
+func (t *Tx) PutMeeting(m *Meeting) error {
+	b, err := t.meetings(m.Group)
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return bolt.ErrTxNotWritable
+	}
+	if m.ID <= 0 || b.Get(u64(uint64(m.ID))) == nil {
+		return fmt.Errorf("meeting M%d: %w", m.ID, ErrNotFound)
+	}
+	return putJSON(b, u64(uint64(m.ID)), m)
+}
+
+// Meetings calls fn for each meeting of the group, cancelled ones
+// included, in id order. A group without any is no error.
+func (t *Tx) Meetings(k GroupKey, fn func(m *Meeting) error) error {
+	if groupBucket(t.tx, k) == nil {
+		return nil
+	}
+	b, err := t.meetings(k)
+	if err != nil || b == nil {
+		return err
+	}
+	return b.ForEach(func(key, v []byte) error {
+		var m Meeting
+		if err := json.Unmarshal(v, &m); err != nil {
+			return fmt.Errorf("meeting %x: %w", key, err)
+		}
+		return fn(&m)
+	})
+}
