@@ -385,6 +385,9 @@ New task: 【topic-item-request-deadline】, @-mention the owner
 /list [open|done|all|overdue] [@someone] [word] [page] · /mine · /overdue · /assists · /search word
 /show #3 details and history · /assign #3 @someone · /cancel #3 reason
 /weekly this week's summary
+/project goal|result|dept|milestone|announcer|close … project card · /announce text (the announcer) · /retro highlight|gap|suggestion text · /retro report
+/meeting 【topic-time-agenda: …-materials: …】 @attendees · /minutes #M1 (next lines: decision: … and @owner 【…】 tasks) · /meeting list
+/incident problem; impact: …; measures: … · /roles #I1 @someone task · /status #I1 … · /resolved #I1 cause: …; fix: …
 /every Friday 【…】 recurring task, created on working days (调休 included) · /every list · /every stop 1
 /nudge #3 or /nudge @someone chase now · /leave 3 days or /leave @someone Dec 3-Dec 5 delegate @someone · /snooze #3 tomorrow
 /config group settings (admins) · /lang zh|en
@@ -407,6 +410,9 @@ Every working day at 17:00 owners who have not updated are reminded; overdue tas
 /list [进行中|完成|全部|逾期] [@某人] [关键词] [页码]（/任务）· /mine · /overdue · /assists · /search 关键词（/搜索，含已关闭）
 /show #3（/查看）详情与记录 · /assign #3 @某人（/转交）· /cancel #3 原因（/取消）
 /weekly（/周报）本周周报
+/项目 目标|成果|部门|节点|发布人|结项 …（/project）项目卡片 · /公告 内容（唯一信息发布人）· /复盘 亮点|不足|建议 内容 · /复盘 报告
+/会议 【主题-时间-议程：…-材料：…】 @参会人 · /纪要 #M1（换行写 决议：… 和 @负责人 【…】 待办）· /会议 list
+/紧急 问题；影响：…；措施：… · /分工 #I1 @某人 任务 · /进展 #I1 … · /解决 #I1 原因：…；措施：…
 /every 每周五 【…】（/重复）周期任务，按工作日创建（含调休）· /every list · /every stop 1
 /nudge #3 或 /nudge @某人（/催办）· /leave 3天 或 /leave @某人 12月3日-12月5日 代理 @某人（/请假）· /snooze #3 明天（/稍后提醒）
 /config（/配置）本群设置（管理员）· /lang en|zh 切换语言
