@@ -34,6 +34,9 @@ func (b *Bot) cmdNudge(r *request, args string) ([]chat.Reply, error) {
 	if t.Status != store.StatusOpen {
 		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
 	}
+	if t.Unowned() {
+		return r.unownedReply(t), nil // intake.go: nobody to chase
+	}
 	if next := t.NudgedAt.Add(nudgeEvery); r.now.Before(next) {
 		return []chat.Reply{r.reply(tr(r.lang, msgNudgeTooSoon, t.ID, fmtTime(r.lang, t.NudgedAt, r.set.Location, r.now), fmtTime(r.lang, next, r.set.Location, r.now)))}, nil
 	}

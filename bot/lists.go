@@ -98,7 +98,7 @@ func (q listQuery) match(r *request, t *store.Task) bool {
 	uid := r.msg.Sender.ID
 	switch q.which {
 	case "mine":
-		if !(t.Owner.ID == uid || containsUser(t.Collaborators, uid) || (t.Status == store.StatusDone && t.Initiator.ID == uid)) {
+		if !(t.Owner.ID == uid || containsUser(t.Collaborators, uid) || (t.Status == store.StatusDone || t.Unowned()) && t.Initiator.ID == uid) {
 			return false
 		}
 	case "assists":
@@ -261,6 +261,7 @@ func (b *Bot) cmdShow(r *request, args string) ([]chat.Reply, error) {
 	sb.WriteString(b.cardText(r.lang, r.set, t, r.now))
 	colon, _ := sep(r.lang)
 	fmt.Fprintf(&sb, "\n%s%s%s · %s", tr(r.lang, wordInitiator), colon, chat.Escape(t.Initiator.Name), fmtTime(r.lang, t.CreatedAt, r.set.Location, r.now))
+	b.writeAcceptanceFacts(&sb, r, t) // acceptance.go
 	if len(hist) > 0 {
 		sb.WriteString("\n" + tr(r.lang, wordHistory) + colon)
 		start := 0
@@ -402,11 +403,14 @@ func (b *Bot) WeeklySummary(lang string, set Effective, tasks []*store.Task, now
 			colon, _ := sep(lang)
 			why = append(why, tr(lang, wordRisk)+colon+chat.Escape(t.Risks[len(t.Risks)-1].Text))
 		}
-		return fmt.Sprintf("#%d %s · %s · %s", t.ID, chat.Escape(taskTitle(t)), chat.Escape(t.Owner.Name), strings.Join(why, tr(lang, wordListSep)))
+		return fmt.Sprintf("#%d %s · %s · %s", t.ID, chat.Escape(taskTitle(t)), ownerName(lang, t), strings.Join(why, tr(lang, wordListSep)))
 	})
 	owners := map[string]int{}
 	var order []string
 	for _, t := range plan {
+		if t.Unowned() {
+			continue // intake.go: declined, waiting for /assign
+		}
 		if owners[t.Owner.Name] == 0 {
 			order = append(order, t.Owner.Name)
 		}

@@ -127,6 +127,7 @@ func TaskState(t *store.Task) rules.TaskState {
 			s.Help = append(s.Help, rules.HelpState{Index: i, At: h.At, Helper: h.Helper.ID})
 		}
 	}
+	unownedState(t, &s) // intake.go: a declined task owes its empty owner nothing
 	return s
 }
 

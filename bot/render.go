@@ -112,8 +112,8 @@ func urgencyWord(lang, u string) string {
 // puts the owner as a mention token (creation replies notify the owner);
 // lists use plain names so a /list does not ping the whole group.
 func (b *Bot) writeTaskFacts(sb *strings.Builder, lang string, set Effective, t *store.Task, now time.Time, withMentions bool) {
-	owner := chat.Escape(t.Owner.Name)
-	if withMentions {
+	owner := ownerName(lang, t)
+	if withMentions && !t.Unowned() {
 		owner = mention(t.Owner)
 	}
 	colon, gap := sep(lang)
@@ -143,7 +143,7 @@ func (b *Bot) listLine(lang string, set Effective, t *store.Task, now time.Time)
 	if t.Urgency == "urgent" || t.Urgency == "important" {
 		sb.WriteString("【" + urgencyWord(lang, t.Urgency) + "】")
 	}
-	fmt.Fprintf(&sb, "%s · %s · %s %s · %d%%", chat.Escape(taskTitle(t)), chat.Escape(t.Owner.Name), tr(lang, wordDue), fmtTime(lang, t.Due, set.Location, now), t.Percent)
+	fmt.Fprintf(&sb, "%s · %s · %s %s · %d%%", chat.Escape(taskTitle(t)), ownerName(lang, t), tr(lang, wordDue), fmtTime(lang, t.Due, set.Location, now), t.Percent)
 	if t.Status == store.StatusDone {
 		sb.WriteString(" · " + tr(lang, wordStatusDone))
 	}
@@ -157,7 +157,7 @@ func (b *Bot) listLine(lang string, set Effective, t *store.Task, now time.Time)
 	if t.PendingDelay() >= 0 && len(late) == 0 {
 		sb.WriteString(" · " + tr(lang, wordDelayPending))
 	}
-	if t.Status == store.StatusOpen && t.AckedAt.IsZero() {
+	if t.Status == store.StatusOpen && t.AckedAt.IsZero() && !t.Unowned() {
 		sb.WriteString(" · " + tr(lang, wordNotAcked))
 	}
 	for _, w := range late {
@@ -209,7 +209,7 @@ func (b *Bot) taskCard(lang string, set Effective, t *store.Task, now time.Time,
 		Template: tmpl,
 		Body:     text,
 	}
-	if t.Status == store.StatusOpen {
+	if t.Status == store.StatusOpen && !t.Unowned() { // intake.go: an unowned task waits for /assign
 		if t.AckedAt.IsZero() {
 			c.Buttons = append(c.Buttons, chat.Button{Label: tr(lang, btnAck), Action: chat.ActionAck, TaskID: t.ID, Primary: true})
 		}

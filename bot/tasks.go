@@ -229,6 +229,9 @@ func (b *Bot) cmdDone(r *request, args string) ([]chat.Reply, error) {
 	if t == nil {
 		return rep, err
 	}
+	if t.Unowned() && !t.Status.Closed() {
+		return r.unownedReply(t), nil
+	}
 	if d := r.deny(t, roleOwner|roleLead|roleAdmin, "/done"); d != nil {
 		return d, nil
 	}
@@ -237,6 +240,14 @@ func (b *Bot) cmdDone(r *request, args string) ([]chat.Reply, error) {
 		return []chat.Reply{r.reply(tr(r.lang, msgAlreadyDone, t.ID, mention(t.Initiator)), t.Initiator)}, nil
 	case store.StatusAccepted, store.StatusCancelled:
 		return []chat.Reply{r.reply(tr(r.lang, msgTaskClosed, t.ID, statusWord(r.lang, t.Status)))}, nil
+	}
+	// The 《成果交付说明》: whatever follows the id.
+	note, bad := r.parseDelivery(rest)
+	if bad != nil {
+		return bad, nil
+	}
+	if note != nil {
+		t.Deliveries = append(t.Deliveries, *note)
 	}
 	t.DoneAt, t.Percent = r.now, 100
 	selfReview := t.Initiator.ID == t.Owner.ID
@@ -251,10 +262,17 @@ func (b *Bot) cmdDone(r *request, args string) ([]chat.Reply, error) {
 	if err := r.history(t, "done", rest); err != nil {
 		return nil, err
 	}
+	var text string
+	var notify []store.User
 	if t.Status == store.StatusDone {
-		return []chat.Reply{r.reply(tr(r.lang, msgDoneAwaitAccept, t.ID, mention(t.Initiator), t.ID, t.ID), t.Initiator)}, nil
+		text, notify = tr(r.lang, msgDoneAwaitAccept, t.ID, mention(t.Initiator), t.ID, t.ID), []store.User{t.Initiator}
+	} else {
+		text = tr(r.lang, msgDoneClosed, t.ID)
 	}
-	return []chat.Reply{r.reply(tr(r.lang, msgDoneClosed, t.ID))}, nil
+	if note != nil {
+		text += "\n" + deliveryText(r.lang, note)
+	}
+	return []chat.Reply{r.reply(text, notify...)}, nil
 }
 
 func (b *Bot) cmdAccept(r *request, args string) ([]chat.Reply, error) {
@@ -268,6 +286,18 @@ func (b *Bot) cmdAccept(r *request, args string) ([]chat.Reply, error) {
 	if rep := r.notAwaitingReview(t); rep != nil {
 		return rep, nil
 	}
+	// The 《协作成果确认表》 entry: 标准：… 结果：…
+	entry, _ := parseAcceptance(rest)
+	if entry != nil {
+		if d := r.tooLong(iaWordStandard, entry.Standard, maxReviewField); d != nil {
+			return d, nil
+		}
+		if d := r.tooLong(iaWordResult, entry.Result, maxReviewField); d != nil {
+			return d, nil
+		}
+		entry.At, entry.By = r.now, r.sender()
+		t.Acceptances = append(t.Acceptances, *entry)
+	}
 	t.Status, t.AcceptedAt = store.StatusAccepted, r.now
 	t.Reviews = append(t.Reviews, store.Review{At: r.now, By: r.sender(), Accepted: true, Comment: rest})
 	if err := r.tx.PutTask(t); err != nil {
@@ -276,7 +306,11 @@ func (b *Bot) cmdAccept(r *request, args string) ([]chat.Reply, error) {
 	if err := r.history(t, "accept", rest); err != nil {
 		return nil, err
 	}
-	return []chat.Reply{r.reply(tr(r.lang, msgAccepted, t.ID, mention(t.Owner)), t.Owner)}, nil
+	text := tr(r.lang, msgAccepted, t.ID, mention(t.Owner))
+	if entry != nil {
+		text += "\n" + acceptanceText(r.lang, *entry, func(a store.Acceptance) string { return fmtTime(r.lang, a.At, r.set.Location, r.now) })
+	}
+	return []chat.Reply{r.reply(text, t.Owner)}, nil
 }
 
 func (b *Bot) cmdReject(r *request, args string) ([]chat.Reply, error) {
@@ -293,6 +327,34 @@ func (b *Bot) cmdReject(r *request, args string) ([]chat.Reply, error) {
 	if strings.TrimSpace(rest) == "" {
 		return []chat.Reply{r.reply(tr(r.lang, msgRejectNeedsReason, t.ID))}, nil
 	}
+	// 问题整改: 整改项：… 新截止：…
+	items, deadline, structured := parseRectification(rest)
+	if structured && items == "" {
+		return []chat.Reply{r.reply(tr(r.lang, iaRejectNeedsItems, t.ID))}, nil
+	}
+	if d := r.tooLong(iaWordItems, items, maxReviewField); d != nil {
+		return d, nil
+	}
+	var fix *store.Rectification
+	if structured {
+		fix = &store.Rectification{At: r.now, By: r.sender(), Items: items}
+		if deadline != "" {
+			raw, due, extra, perr := rules.DeadlinePrefix(deadline, r.set.parseOptions(r.now, b.cal))
+			switch {
+			case perr != nil:
+				return []chat.Reply{r.reply(tr(r.lang, iaRejectBadDue, deadlineProblem(r.lang, perr), t.ID))}, nil
+			case strings.TrimSpace(extra) != "":
+				return []chat.Reply{r.reply(tr(r.lang, iaRejectBadDue, tr(r.lang, iaDueExtra, chat.Escape(clip(extra, 40))), t.ID))}, nil
+			case !due.After(r.now):
+				return []chat.Reply{r.reply(tr(r.lang, iaRejectBadDue, tr(r.lang, iaDuePast, chat.Escape(raw)), t.ID))}, nil
+			}
+			fix.Deadline, fix.NewDue, fix.OldDue = raw, due, t.Due
+		}
+		t.Rectifications = append(t.Rectifications, *fix)
+		if !fix.NewDue.IsZero() {
+			t.Due, t.Deadline = fix.NewDue, fix.Deadline
+		}
+	}
 	t.Status = store.StatusOpen
 	if t.Percent >= 100 {
 		t.Percent = 90
@@ -304,7 +366,17 @@ func (b *Bot) cmdReject(r *request, args string) ([]chat.Reply, error) {
 	if err := r.history(t, "reject", rest); err != nil {
 		return nil, err
 	}
-	return []chat.Reply{r.reply(tr(r.lang, msgRejected, t.ID, mention(t.Owner), chat.Escape(rest)), t.Owner)}, nil
+	if fix == nil {
+		return []chat.Reply{r.reply(tr(r.lang, msgRejected, t.ID, mention(t.Owner), chat.Escape(rest)), t.Owner)}, nil
+	}
+	due := ""
+	if !fix.NewDue.IsZero() {
+		if err := r.history(t, "rectify_due", r.rectifyDueHistory(*fix)); err != nil {
+			return nil, err
+		}
+		due = "\n" + tr(r.lang, iaNewDue, fmtTime(r.lang, fix.NewDue, r.set.Location, r.now), fmtTime(r.lang, fix.OldDue, r.set.Location, r.now))
+	}
+	return []chat.Reply{r.reply(tr(r.lang, iaRejectedFix, t.ID, mention(t.Owner), chat.Escape(fix.Items), due), t.Owner)}, nil
 }
 
 // notAwaitingReview explains why a review command does not apply: the
@@ -427,7 +499,8 @@ func (b *Bot) cmdRisk(r *request, args string) ([]chat.Reply, error) {
 		return nil, err
 	}
 	notify := r.notify(t.Initiator, r.lead())
-	return []chat.Reply{r.reply(tr(r.lang, msgRiskRecorded, t.ID, chat.Escape(taskTitle(t)), chat.Escape(rest), mentions(notify)), notify...)}, nil
+	goal, also := riskGoalNotice(r, t, rest) // incident.go: 000 第三步, a risk to the overall goal
+	return []chat.Reply{r.reply(tr(r.lang, msgRiskRecorded, t.ID, chat.Escape(taskTitle(t)), chat.Escape(rest), mentions(notify))+goal, append(notify, also...)...)}, nil
 }
 
 // notify returns the distinct users to notify, without the sender and
@@ -575,10 +648,14 @@ func (b *Bot) cmdAssign(r *request, args string) ([]chat.Reply, error) {
 	if err := r.tx.PutTask(t); err != nil {
 		return nil, err
 	}
-	if err := r.history(t, "assign", old.Name+" → "+t.Owner.Name); err != nil {
+	from := old.Name
+	if old.IsZero() {
+		from = "-" // declined: nobody owned it
+	}
+	if err := r.history(t, "assign", from+" → "+t.Owner.Name); err != nil {
 		return nil, err
 	}
-	return []chat.Reply{r.reply(tr(r.lang, msgAssigned, t.ID, chat.Escape(old.Name), mention(t.Owner), t.ID), t.Owner)}, nil
+	return []chat.Reply{r.reply(tr(r.lang, msgAssigned, t.ID, ownerName(r.lang, &store.Task{Owner: old}), mention(t.Owner), t.ID), t.Owner)}, nil
 }
 
 func (b *Bot) cmdCancel(r *request, args string) ([]chat.Reply, error) {

@@ -65,6 +65,15 @@ type Task struct {
 	// Escalations are the reminder steps sent about the task, so the next
 	// step is counted from the last one sent, never skipped.
 	Escalations []Escalation `json:"escalations,omitempty"`
+
+	// Intake and acceptance (store/acceptance.go): the owners who could
+	// not take the task (/decline; the task is unowned until /assign), the
+	// 《成果交付说明》 of each /done, the 《协作成果确认表》 entries of
+	// /accept and the 整改 of each /reject with a new due time.
+	Declines       []Decline       `json:"declines,omitempty"`
+	Deliveries     []Delivery      `json:"deliveries,omitempty"`
+	Acceptances    []Acceptance    `json:"acceptances,omitempty"`
+	Rectifications []Rectification `json:"rectifications,omitempty"`
 }
 
 // Escalation is one step of a reminder ladder, recorded when decided.
