@@ -374,7 +374,7 @@ New task: 【topic-item-request-deadline】, @-mention the owner
   e.g. @Zhang San 【Website-Homepage-Draft the new homepage-Friday 17:00】
   deadlines: tomorrow · Friday · next Monday · Dec 15 · 2026-12-15 · in 3 days · within 2 working days · 48 hours · end of month · EOD (no ASAP)
   tags: 【紧急】 urgent · 【重要】 important · 【需协助】 help needed
-/ack #3 confirm you have it
+/ack #3 confirm you have it · /decline #3 reason: … alternative: … · /needinfo #3 question
 /update #3 80% text progress; replying in the task's thread counts too
 /done #3 finished → the initiator reviews
 /accept #3 · /reject #3 comments review
@@ -399,7 +399,7 @@ Every working day at 17:00 owners who have not updated are reminded; overdue tas
   例：@张三 【产品研发-需求确认-提供技术评估方案-周五17:00前】
   截止时间可写：2026-09-30 · 9月15日 · 9月15日17:00 · 明天 · 周五 · 下周一 · 3个工作日内 · 48小时内 · 月底 · 下班前（不接受“尽快”）
   标签：【紧急】【重要】【需协助】
-/ack #3（/确认）确认接收
+/ack #3（/确认）确认接收 · /decline #3 原因：… 替代方案：…（/无法承接）· /needinfo #3 问题（/需补充）
 /update #3 80% 进展（/进度）更新进度；在任务消息下回复也算
 /done #3（/完成）标记完成，交发起人验收
 /accept #3 · /reject #3 意见（/验收 /驳回）验收通过或退回
