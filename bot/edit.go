@@ -9,13 +9,6 @@ import (
 	"collabbot/store"
 )
 
-// Field bounds for /edit; task creation applies the parser's own.
-const (
-	maxTopicRunes   = 40
-	maxItemRunes    = 40
-	maxRequestRunes = 500
-)
-
 // editField is a task field /edit can change.
 type editField struct {
 	key   string // history and message key
@@ -25,9 +18,9 @@ type editField struct {
 // editFields maps what people type to the field. The deadline is its own
 // case: the owner moves it with /delay, the initiator or lead directly.
 var editFields = map[string]editField{
-	"主题": {"topic", maxTopicRunes}, "topic": {"topic", maxTopicRunes},
-	"事项": {"item", maxItemRunes}, "item": {"item", maxItemRunes},
-	"需求": {"request", maxRequestRunes}, "request": {"request", maxRequestRunes},
+	"主题": {"topic", rules.MaxTopicRunes}, "topic": {"topic", rules.MaxTopicRunes},
+	"事项": {"item", rules.MaxItemRunes}, "item": {"item", rules.MaxItemRunes},
+	"需求": {"request", rules.MaxRequestRunes}, "request": {"request", rules.MaxRequestRunes},
 	"截止": {"due", 0}, "截止时间": {"due", 0}, "deadline": {"due", 0}, "due": {"due", 0},
 }
 

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -13,11 +14,11 @@ import (
 // CodeNoWorkday.
 func ParseDeadline(s string, opt Options) (time.Time, error) {
 	opt = opt.withDefaults()
-	due, code := resolveDeadline(s, opt)
-	if code != "" {
-		return time.Time{}, Error{Field: FieldDeadline, Input: strings.TrimSpace(s), Code: code}
+	dl := resolveDeadline(s, opt)
+	if dl.code != "" {
+		return time.Time{}, Error{Field: FieldDeadline, Input: strings.TrimSpace(s), Code: dl.code, Suggest: dl.suggest}
 	}
-	return due, nil
+	return dl.due, nil
 }
 
 // DeadlinePrefix finds the longest prefix of s, ending at a whitespace
@@ -37,15 +38,15 @@ func DeadlinePrefix(s string, opt Options) (raw string, due time.Time, rest stri
 		if cand == "" {
 			return false
 		}
-		d, code, ok := parseDeadlineExpr(cand, opt)
-		if !ok {
+		dl := parseDeadlineExpr(cand, opt)
+		if !dl.ok {
 			return false
 		}
 		raw, rest = cand, strings.TrimSpace(s[end:])
-		if code != "" {
-			err = Error{Field: FieldDeadline, Input: cand, Code: code}
+		if dl.code != "" {
+			err = Error{Field: FieldDeadline, Input: cand, Code: dl.code, Suggest: dl.suggest}
 		} else {
-			due = d
+			due = dl.due
 		}
 		return true
 	}
@@ -75,46 +76,73 @@ func DeadlinePrefix(s string, opt Options) (raw string, due time.Time, rest stri
 }
 
 // resolveDeadline is ParseDeadline without the error wrapping; opt must
-// have its defaults filled.
-func resolveDeadline(s string, opt Options) (time.Time, Code) {
+// have its defaults filled. ok is always true in the result: code says
+// what is wrong.
+func resolveDeadline(s string, opt Options) dresult {
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return time.Time{}, CodeMissing
+		return dresult{code: CodeMissing, ok: true}
 	}
-	due, code, ok := parseDeadlineExpr(s, opt)
-	if !ok {
+	dl := parseDeadlineExpr(s, opt)
+	if !dl.ok {
+		dl = dresult{code: CodeBad, ok: true}
 		if isVague(s) {
-			return time.Time{}, CodeVague
+			dl.code = CodeVague
 		}
-		return time.Time{}, CodeBad
 	}
-	return due, code
+	return dl
 }
 
 // looksLikeDeadline reports whether s has the shape of a deadline, ignoring
 // whether its value is possible or past. Error.Message uses it to tell
 // "2月30日" (no such day) from "下个版本" (not a deadline at all).
 func looksLikeDeadline(s string) bool {
-	_, _, ok := parseDeadlineExpr(s, Options{Now: time.Date(2026, 1, 1, 0, 0, 0, 0, shanghai)}.withDefaults())
-	return ok
+	return parseDeadlineExpr(s, Options{Now: time.Date(2026, 1, 1, 0, 0, 0, 0, shanghai)}.withDefaults()).ok
 }
 
 // vagueWords name no point in time. The seeds ban 尽快 explicitly; the
-// rest are what people write instead.
+// rest are what people write instead. English ones are in vagueEnglish.
 var vagueWords = []string{
-	"尽快", "尽早", "尽量", "asap", "近期", "近日", "最近", "抓紧", "马上", "立刻", "立即", "随时",
-	"及时", "待定", "tbd", "有空", "得空", "空了", "方便", "稍后", "回头", "改天", "择日", "日后",
+	"尽快", "尽早", "尽量", "近期", "近日", "最近", "抓紧", "马上", "立刻", "立即", "随时",
+	"及时", "待定", "有空", "得空", "空了", "方便", "稍后", "回头", "改天", "择日", "日后",
 	"越快越好", "左右", "前后", "大概", "大约", "差不多", "这几天", "这两天", "过几天", "几天",
 	"月中", "月初", "上旬", "中旬", "下旬", "年前", "年后", "节前", "节后", "早点", "快点",
-	"urgent", "soon",
 }
 
 // vagueExact are vague only as the whole deadline; inside other text
 // they are legitimate parts of one (下周一, 下个月底).
 var vagueExact = []string{"下周", "下个月", "下月", "本月", "这个月", "周末", "本周末", "这周末", "今晚", "明晚", "晚上"}
 
+// vagueEnglish are English words and phrases that name no point in time,
+// matched as whole words anywhere in the deadline ("ASAP", "by EOD or
+// sooner"). Decision: "next week" and "next month" are vague like 下周 and
+// 下个月 (which day?), but "end of next week", "next Monday" and "end of
+// next month" are not; "tonight", "this evening" and "weekend" are vague
+// like 今晚 and 周末, while "this afternoon" and "tomorrow morning" resolve
+// like 下午 and 明天上午. Words that also occur in requests
+// ("about", "around", "now") are left out, because the three-field check
+// (【主题-事项-需求】) asks isVague of what may be a request.
+var vagueEnglish = []string{
+	"asap", "a s a p", "soon", "sooner", "soonest", "later", "sometime", "someday", "some time",
+	"whenever", "tbd", "tba", "tbc", "eventually", "shortly", "urgent", "urgently", "tonight",
+	"immediately", "right away", "promptly", "quickly", "when possible", "if possible",
+	"when you can", "your convenience", "at some point", "in a while", "in a bit",
+	"in the future", "few days", "couple of days", "couple days", "next few",
+}
+
+// vagueEnglishExact are vague as the whole deadline, after a leading by,
+// before or due.
+var vagueEnglishExact = []string{
+	"next week", "next month", "this month", "weekend", "this weekend", "the weekend",
+	"this evening", "evening", "tomorrow evening", "tomorrow night", "morning", "afternoon", "now",
+	"right now",
+}
+
 func isVague(s string) bool {
 	n := strings.ToLower(normalize(strings.TrimSpace(s)))
+	if isVagueEnglish(n) {
+		return true
+	}
 	n = strings.Join(strings.Fields(n), "")
 	n = trimDeadlineSuffix(n)
 	for _, w := range vagueExact {
@@ -124,6 +152,35 @@ func isVague(s string) bool {
 	}
 	for _, w := range vagueWords {
 		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isVagueEnglish matches vagueEnglish and vagueEnglishExact against the
+// ASCII words of n, which is lower case.
+func isVagueEnglish(n string) bool {
+	words := strings.FieldsFunc(n, func(r rune) bool { return !isASCIILetter(r) })
+	if len(words) == 0 {
+		return false
+	}
+	onlyWords := strings.IndexFunc(trimDeadlineSuffix(strings.TrimSpace(n)), func(r rune) bool {
+		return !isASCIILetter(r) && !unicode.IsSpace(r) && !strings.ContainsRune(".,!", r)
+	}) < 0
+	for len(words) > 1 && (words[0] == "by" || words[0] == "before" || words[0] == "due" || words[0] == "until") {
+		words = words[1:]
+	}
+	joined := " " + strings.Join(words, " ") + " "
+	if onlyWords {
+		for _, w := range vagueEnglishExact {
+			if joined == " "+w+" " {
+				return true
+			}
+		}
+	}
+	for _, w := range vagueEnglish {
+		if strings.Contains(joined, " "+w+" ") {
 			return true
 		}
 	}
@@ -175,6 +232,20 @@ type dparser struct {
 	// ago is set when the stripped suffix was 前 and so a bare duration
 	// counts backwards.
 	ago bool
+	// suggest is set with CodePast for a month/day that has just passed:
+	// its next occurrence, written in full (see recentPastDays).
+	suggest string
+	// needClock: the English day read ("tonight") is a deadline only with
+	// a time.
+	needClock bool
+}
+
+// dresult is what parseDeadlineExpr makes of a deadline.
+type dresult struct {
+	due     time.Time
+	code    Code   // why the value is unusable, if it is
+	ok      bool   // the text has a deadline's shape
+	suggest string // see Error.Suggest
 }
 
 // maxDeadlineLen bounds the text tried as a deadline: the longest real one
@@ -184,9 +255,9 @@ const maxDeadlineLen = 120
 
 // parseDeadlineExpr parses s as a whole. ok reports that s has a
 // deadline's shape; code, when not empty, is why its value is unusable.
-func parseDeadlineExpr(s string, opt Options) (due time.Time, code Code, ok bool) {
+func parseDeadlineExpr(s string, opt Options) dresult {
 	if len(s) > maxDeadlineLen {
-		return time.Time{}, "", false
+		return dresult{}
 	}
 	n := strings.ToLower(strings.TrimSpace(normalize(s)))
 	n = strings.TrimRight(n, "。!！ ")
@@ -205,20 +276,57 @@ func parseDeadlineExpr(s string, opt Options) (due time.Time, code Code, ok bool
 	}
 	y, m, d := opt.Now.Date()
 	p.today = time.Date(y, m, d, 0, 0, 0, 0, opt.Loc)
-	for _, alt := range []func() (time.Time, Code, bool){p.duration, p.workdays, p.periodEnd, p.dated, p.timeOnly} {
-		p.i = 0
-		due, code, ok = alt()
+	english := hasASCIILetter(p.s)
+	for alt := 0; alt < 6; alt++ {
+		p.i, p.suggest = 0, ""
+		var (
+			due  time.Time
+			code Code
+			ok   bool
+		)
+		switch alt {
+		case 0:
+			due, code, ok = p.duration()
+		case 1:
+			due, code, ok = p.workdays()
+		case 2:
+			due, code, ok = p.periodEnd()
+		case 3:
+			due, code, ok = p.dated()
+		case 4:
+			due, code, ok = p.timeOnly()
+		case 5:
+			// English words: only when there are ASCII letters, so that
+			// Chinese deadlines pay nothing for them.
+			if !english {
+				continue
+			}
+			due, code, ok = p.english()
+		}
 		if ok && p.eof() {
 			if code == "" && due.Before(opt.Now) {
 				code = CodePast
 			}
+			dl := dresult{due: due, code: code, ok: true}
 			if code != "" {
-				due = time.Time{}
+				dl.due = time.Time{}
 			}
-			return due, code, true
+			if code == CodePast {
+				dl.suggest = p.suggest
+			}
+			return dl
 		}
 	}
-	return time.Time{}, "", false
+	return dresult{}
+}
+
+func hasASCIILetter(s []rune) bool {
+	for _, r := range s {
+		if isASCIILetter(r) {
+			return true
+		}
+	}
+	return false
 }
 
 func (p *dparser) skipSpace() {
@@ -237,13 +345,25 @@ func (p *dparser) eof() bool {
 func (p *dparser) lit(words ...string) (string, bool) {
 	p.skipSpace()
 	for _, w := range words {
-		wr := []rune(w)
-		if p.i+len(wr) <= len(p.s) && string(p.s[p.i:p.i+len(wr)]) == w {
-			p.i += len(wr)
+		if n, ok := p.match(w); ok {
+			p.i += n
 			return w, true
 		}
 	}
 	return "", false
+}
+
+// match reports whether w comes next and how many runes it has, comparing
+// in place: converting each candidate word costs more than the parse.
+func (p *dparser) match(w string) (int, bool) {
+	j := p.i
+	for _, r := range w {
+		if j >= len(p.s) || p.s[j] != r {
+			return 0, false
+		}
+		j++
+	}
+	return j - p.i, true
 }
 
 // peek reports whether one of words comes next without consuming it.
@@ -520,16 +640,20 @@ func (p *dparser) dated() (time.Time, Code, bool) {
 		p.clock()
 		return time.Time{}, code, true
 	}
+	var next time.Time
+	past := false
 	if roll {
-		day = p.roll(day)
+		next, past = p.roll(day)
+		day = next
 	}
 	// 9月15日(周二) or 9月15日周二: checked, because a mismatch means the
-	// user has one of the two wrong and we cannot tell which.
+	// user has one of the two wrong and we cannot tell which. A date that
+	// has just passed is an error anyway; its annotation is only read.
 	save := p.i
 	paren := p.litOK("(")
 	if p.litOK(weekWords...) {
 		if wd, ok := p.weekdayNum(); ok && (!paren || p.litOK(")")) {
-			if isoWeekday(day) != wd {
+			if !past && isoWeekday(day) != wd {
 				p.clock()
 				return time.Time{}, CodeBad, true
 			}
@@ -537,23 +661,70 @@ func (p *dparser) dated() (time.Time, Code, bool) {
 		}
 	}
 	p.i = save
-	return p.withTime(day)
+	return p.finishRolled(day, past, false, p.withTime)
+}
+
+// finishRolled reads the time after a date with withTime; for a month/day
+// that has just passed (past), it turns the result into CodePast and
+// suggests the next occurrence, date and time written in full: Chinese
+// style, or ISO for English deadlines.
+func (p *dparser) finishRolled(next time.Time, past, english bool, withTime func(time.Time) (time.Time, Code, bool)) (time.Time, Code, bool) {
+	from := p.i
+	due, code, ok := withTime(next)
+	if !past || !ok || code != "" {
+		return due, code, ok
+	}
+	y, m, d := next.Date()
+	if english {
+		p.suggest = fmt.Sprintf("%04d-%02d-%02d", y, int(m), d)
+	} else {
+		p.suggest = fmt.Sprintf("%d年%d月%d日", y, int(m), d)
+	}
+	if t := strings.TrimSpace(string(p.s[from:p.i])); t != "" {
+		p.suggest += " " + t
+	}
+	return time.Time{}, CodePast, true
+}
+
+// recentPastDays is how far in the past a month/day without a year may be
+// and still be an error (截止时间已过) rather than next year's date. format.md
+// rolls a month/day without a year forward to its next occurrence, and
+// reference vector 10 (2月10日 sent on 2026-03-05, 23 days on) must stay
+// 2027-02-10: a date long past can only mean next year. A date that has
+// just passed, though, is a slip (9月13日 sent on 9月14日, a day late, or a
+// typo for 9月23日); turning it silently into a deadline a year away would
+// hide the mistake. Two weeks separates the two comfortably; the error
+// message suggests the full date in case next year was meant.
+const recentPastDays = 14
+
+// recent reports whether t is before today but at most recentPastDays
+// before it.
+func (p *dparser) recent(t time.Time) bool {
+	return t.Before(p.today) && !t.Before(civilDay(p.today, -recentPastDays))
 }
 
 // roll moves a month/day without a year to its next occurrence on or after
-// today, trying a few years so that 2月29日 finds the next leap year.
-func (p *dparser) roll(day time.Time) time.Time {
+// today, trying a few years so that 2月29日 finds the next leap year. past
+// reports that its latest occurrence, this year or last, was at most
+// recentPastDays ago.
+func (p *dparser) roll(day time.Time) (next time.Time, past bool) {
 	_, m, d := day.Date()
+	next = day
 	for y := p.today.Year(); y <= p.today.Year()+8; y++ {
 		if !validDate(y, int(m), d) {
 			continue
 		}
-		t := time.Date(y, m, d, 0, 0, 0, 0, p.opt.Loc)
-		if !t.Before(p.today) {
-			return t
+		if t := time.Date(y, m, d, 0, 0, 0, 0, p.opt.Loc); !t.Before(p.today) {
+			next = t
+			break
 		}
 	}
-	return day
+	for _, y := range []int{p.today.Year(), p.today.Year() - 1} {
+		if validDate(y, int(m), d) && p.recent(time.Date(y, m, d, 0, 0, 0, 0, p.opt.Loc)) {
+			past = true
+		}
+	}
+	return next, past
 }
 
 // withTime finishes a dated deadline: an optional time of day, else the
@@ -631,6 +802,13 @@ func (p *dparser) day() (day time.Time, roll bool, code Code, ok bool) {
 					closeM = "月"
 				}
 				if p.litOK(closeM) {
+					// 2027年2月底
+					if sep == "年" && p.litAny(endWords) {
+						if m < 1 || m > 12 {
+							return time.Time{}, false, CodeBad, true
+						}
+						return at(y, m+1, 0), false, "", true
+					}
 					if d, _, ok := p.num(2); ok {
 						if sep == "年" {
 							p.lit("日", "号")
@@ -654,6 +832,13 @@ func (p *dparser) day() (day time.Time, roll bool, code Code, ok bool) {
 					return time.Time{}, false, CodeBad, true
 				}
 				last := at(y, m+1, 0)
+				if p.recent(last) || p.recent(at(y-1, m+1, 0)) {
+					if last.Before(p.today) {
+						y++
+					}
+					p.suggest = fmt.Sprintf("%d年%d月底", y, m)
+					return time.Time{}, false, CodePast, true
+				}
 				if last.Before(p.today) {
 					last = at(y+1, m+1, 0)
 				}

@@ -81,14 +81,28 @@ func TestDeadlineMonthDay(t *testing.T) {
 		{in: "十月一号", want: "2026-10-01 18:00"},
 		{in: "９月１５日前", want: "2026-09-15 18:00"},
 		{in: "9月15日前", want: "2026-09-15 18:00"},
-		// On or after today; earlier dates roll to next year, never an error.
+		// On or after today; dates more than recentPastDays ago roll to
+		// next year (reference vector 10), recent ones are a slip: past.
 		{in: "3月5日", want: "2026-03-05 18:00"},
-		{in: "3月4日", want: "2027-03-04 18:00"},
-		{in: "2月10日", want: "2027-02-10 18:00"},
+		{in: "3月4日", code: CodePast},
+		{in: "2月19日", code: CodePast},                          // 14 days ago
+		{in: "2月18日", want: "2027-02-18 18:00"},                // 15 days ago
+		{in: "2月10日", want: "2027-02-10 18:00"},                // 23 days ago
+		{in: "9月13日", now: "2026-09-14 10:00", code: CodePast}, // yesterday
+		{in: "9/13", now: "2026-09-14 10:00", code: CodePast},
+		{in: "09-13", now: "2026-09-14 10:00", code: CodePast},
+		{in: "九月十三日前", now: "2026-09-14 10:00", code: CodePast},
+		{in: "9月13日 下午5点", now: "2026-09-14 10:00", code: CodePast},
+		{in: "9月13日(周日)", now: "2026-09-14 10:00", code: CodePast},
+		{in: "9月13日", now: "2026-09-27 10:00", code: CodePast}, // 14 days ago
+		{in: "9月13日", now: "2026-09-29 10:00", want: "2027-09-13 18:00"},
 		{in: "1/1", now: "2026-12-31 10:00", want: "2027-01-01 18:00"},
 		{in: "12/31", now: "2026-12-31 10:00", want: "2026-12-31 18:00"},
-		{in: "12月31日", now: "2027-01-01 09:00", want: "2027-12-31 18:00"},
+		// Across the year end the latest occurrence was last year.
+		{in: "12月31日", now: "2027-01-01 09:00", code: CodePast},
+		{in: "12月20日", now: "2027-01-10 09:00", want: "2027-12-20 18:00"},
 		{in: "2月29日", want: "2028-02-29 18:00"},
+		{in: "2月29日", now: "2028-03-01 10:00", code: CodePast},
 		// Today's date with its time gone is past, not next year.
 		{in: "3月5日", now: "2026-03-05 18:30", code: CodePast},
 		{in: "2月30日", code: CodeBad},
@@ -275,7 +289,12 @@ func TestDeadlinePeriodEnd(t *testing.T) {
 		{in: "下个月底", want: "2026-04-30 18:00"},
 		{in: "月底17:00前", want: "2026-03-31 17:00"},
 		{in: "9月底", want: "2026-09-30 18:00"},
-		{in: "2月底", want: "2027-02-28 18:00"},
+		// A month end that has just passed is a slip too (recentPastDays).
+		{in: "2月底", code: CodePast},
+		{in: "1月底", want: "2027-01-31 18:00"},
+		{in: "12月底", now: "2027-01-05 10:00", code: CodePast},
+		{in: "2027年2月底", want: "2027-02-28 18:00"},
+		{in: "2026年13月底", code: CodeBad},
 		{in: "年底", want: "2026-12-31 18:00"},
 		{in: "月底", now: "2026-02-10 10:00", want: "2026-02-28 18:00"},
 		{in: "下月底", now: "2026-01-31 10:00", want: "2026-02-28 18:00"},
@@ -402,6 +421,13 @@ func TestDeadlinePrefix(t *testing.T) {
 		{"尽快 吧", "", "尽快 吧", "", CodeVague},
 		{"等待接口文档", "", "等待接口文档", "", CodeBad},
 		{"", "", "", "", CodeMissing},
+		// English deadlines and reasons.
+		{"Friday 5pm waiting for the API", "Friday 5pm", "waiting for the API", "2026-03-06 17:00", ""},
+		{"tomorrow need a maintenance window", "tomorrow", "need a maintenance window", "2026-03-06 18:00", ""},
+		{"next Monday 等后端接口", "next Monday", "等后端接口", "2026-03-09 18:00", ""},
+		{"within 2 business days blocked on review", "within 2 business days", "blocked on review", "2026-03-09 18:00", ""},
+		{"ASAP please", "", "ASAP please", "", CodeVague},
+		{"Mar 1 too late", "Mar 1", "too late", "", CodePast},
 	}
 	for _, tt := range tests {
 		raw, due, rest, err := DeadlinePrefix(tt.in, Options{Now: now})

@@ -39,6 +39,28 @@ const (
 	CodeUnclosed Code = "unclosed_bracket"
 	// CodeTooMany: more than one 【…】 task in one message.
 	CodeTooMany Code = "too_many_tasks"
+	// CodeWrongSeparator: the four fields are there but joined with another
+	// character, as in 【产品研发/需求确认/提供方案/9月15日前】. Input is the
+	// separator that was used.
+	CodeWrongSeparator Code = "wrong_separator"
+	// CodeTooLong: a field, or the whole message (FieldFormat), is longer
+	// than its bound; Limit is the bound in runes and Input a short preview.
+	CodeTooLong Code = "too_long"
+)
+
+// Bounds on what a task may hold, in runes (characters). A task is a line
+// in a list, a card title and a reminder: the topic and item name it at a
+// glance, the request says what to do in a paragraph at most, and no
+// deadline expression needs more than 40 characters ("no later than Dec
+// 15, 2026 at 5:30pm" is 37). The whole message bound stops a paste of a
+// log or a document from being parsed and echoed back; Parse checks it
+// before any splitting, so a megabyte costs one scan.
+const (
+	MaxTopicRunes    = 40
+	MaxItemRunes     = 40
+	MaxRequestRunes  = 500
+	MaxDeadlineRunes = 40
+	MaxMessageRunes  = 2000
 )
 
 // Error is one problem with a message. Input is the offending text: the
@@ -47,6 +69,12 @@ type Error struct {
 	Field Field
 	Input string
 	Code  Code
+	// Limit is the bound a CodeTooLong error exceeded, in runes.
+	Limit int
+	// Suggest, when set, is what the user may have meant instead, written
+	// so that it parses: for a month/day that has just passed, the full
+	// date of its next occurrence (2027年9月13日).
+	Suggest string
 }
 
 // Error implements error with the Chinese message.
@@ -93,6 +121,15 @@ func (e Error) Message(lang string) string {
 		}
 		return fmt.Sprintf("截止时间“%s”不明确，请写具体时间，如：%s", e.Input, AcceptedDeadlines(lang))
 	case CodePast:
+		if e.Suggest != "" {
+			// Every suggestion starts with its year (2027年9月13日, 2027-09-13).
+			year, _, _ := strings.Cut(strings.TrimLeft(e.Suggest, " "), "年")
+			year = strings.SplitN(year, "-", 2)[0]
+			if en {
+				return fmt.Sprintf("deadline %q has already passed; if you meant the one in %s, write the year: %s", e.Input, year, e.Suggest)
+			}
+			return fmt.Sprintf("截止时间“%s”已过；如果指的是%s年的，请写上年份：%s", e.Input, year, e.Suggest)
+		}
 		if en {
 			return fmt.Sprintf("deadline %q has already passed", e.Input)
 		}
@@ -130,6 +167,22 @@ func (e Error) Message(lang string) string {
 			return fmt.Sprintf("one task per message, please; %q is a second one", e.Input)
 		}
 		return fmt.Sprintf("一条消息只能发一个任务，请把“%s”单独发送", e.Input)
+	case CodeWrongSeparator:
+		if en {
+			return fmt.Sprintf("separate the fields with \"-\", not %q: 【topic-item-request-deadline】", e.Input)
+		}
+		return fmt.Sprintf("字段之间请用“-”分隔，不要用“%s”：【主题-事项-需求-截止时间】", e.Input)
+	case CodeTooLong:
+		if e.Field == FieldFormat {
+			if en {
+				return fmt.Sprintf("the message is too long for a task (at most %d characters): %q", e.Limit, e.Input)
+			}
+			return fmt.Sprintf("消息太长，任务消息最多%d个字：“%s”", e.Limit, e.Input)
+		}
+		if en {
+			return fmt.Sprintf("the %s is too long (at most %d characters): %q", f, e.Limit, e.Input)
+		}
+		return fmt.Sprintf("%s太长，最多%d个字：“%s”", f, e.Limit, e.Input)
 	}
 	if en {
 		return fmt.Sprintf("%s: %s %q", e.Code, f, e.Input)
@@ -178,11 +231,42 @@ func (l ErrorList) Has(c Code) bool {
 	return false
 }
 
+// acceptedEN lists English forms only; every one of them parses (tested).
+const acceptedEN = "Sep 15, 2026-09-30, tomorrow 5pm, today 17:00, EOD, Friday, next Monday, in 3 days, within 3 working days, within 48 hours, end of week, end of month"
+
+// preview shortens s for an error message about a field too long to echo.
+func preview(s string) string {
+	const n = 20
+	i := 0
+	for at := range s {
+		if i == n {
+			return s[:at] + "…"
+		}
+		i++
+	}
+	return s
+}
+
+// runesOver reports whether s has more than n runes, counting no further
+// than needed.
+func runesOver(s string, n int) bool {
+	if len(s) <= n {
+		return false // a rune is at least one byte
+	}
+	c := 0
+	for range s {
+		if c++; c > n {
+			return true
+		}
+	}
+	return false
+}
+
 // AcceptedDeadlines is a short list of accepted deadline forms for error
 // replies and /help.
 func AcceptedDeadlines(lang string) string {
 	if lang == "en" {
-		return "9月15日前 (Sep 15), 2026-09-30, 明天下班前 (tomorrow end of day), 今天17:00前, 周五 / 下周一 (weekday), 3个工作日内 (3 working days), 48小时内 (48 hours), 月底 (month end), 本周内 (this week)"
+		return acceptedEN + " (or in Chinese: 9月15日前, 明天下班前, 3个工作日内)"
 	}
 	return "9月15日前、2026-09-30、明天下班前、今天17:00前、周五、下周一、3个工作日内、48小时内、月底、本周内"
 }

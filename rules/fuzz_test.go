@@ -20,6 +20,10 @@ func FuzzParse(f *testing.F) {
 		"【需协助】#12 接口文档", "【风险】＃3 原因", "[a-b-c-d]", "【a-b-c-明天", "【a-b-c-明天】【d-e-f-后天】",
 		"【a——b——c——下下周三下午5点半】", "【a-b-c-二〇二六年十月一日】", "【a-b-c-3个工作日内】",
 		"@x 【紧急】【a-b-c-本周内】 #5 rest", "【a-b-c-9月15日(周二) 17:00前】",
+		"【紧急】@赵六 【a-b-c-今天17:00前】", "麻烦 @张三 【a-b-c-明天】", "@张三 请处理 【a/b/c/2026/9/30】",
+		"【需协助】 @张三 【a-b-c-明天】", "【a、b、c、9月15日前】", "【a,b,c,Dec 15, 2026】", "【a-b-c-3月1日】",
+		"【a-b-review the API doc-Friday 5pm】", "【a-b-c-within 2 business days】", "【a-b-c-end of next month】",
+		"Hi all, please 【a｜b｜c｜EOD tomorrow】",
 	} {
 		f.Add(s, int64(1772676000)) // 2026-03-05 10:00 +08:00
 	}

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -8,15 +9,15 @@ import (
 
 // tagWords are the bracketed flags of format.md, with the variants people
 // type.
-var tagWords = map[string]func(*Tags){
-	"紧急":   func(t *Tags) { t.Urgent = true },
-	"重要":   func(t *Tags) { t.Important = true },
-	"需协助":  func(t *Tags) { t.Assist = true },
-	"需要协助": func(t *Tags) { t.Assist = true },
-	"风险":   func(t *Tags) { t.Risk = true },
-	"风险预警": func(t *Tags) { t.Risk = true },
-	"延期":   func(t *Tags) { t.Delay = true },
-	"延期申请": func(t *Tags) { t.Delay = true },
+var tagWords = map[string]Tags{
+	"紧急":   {Urgent: true},
+	"重要":   {Important: true},
+	"需协助":  {Assist: true},
+	"需要协助": {Assist: true},
+	"风险":   {Risk: true},
+	"风险预警": {Risk: true},
+	"延期":   {Delay: true},
+	"延期申请": {Delay: true},
 }
 
 // commandPrefixes are the explicit form /task 【…】; Parse accepts it so
@@ -25,9 +26,11 @@ var commandPrefixes = []string{"/task", "/new", "/新建"}
 
 // Recognisable reports whether Parse may find more than chat in text: a
 // task, tag or near miss, or a 【需协助】 flag. It is Parse's own first
-// step, cheap enough to run on every message before any store access.
+// step (locate), cheap enough to run on every message before any store
+// access.
 func Recognisable(text string) bool {
-	return bracketed(body(text)) || strings.Contains(text, "【需协助】")
+	_, _, _, ok := locate(text)
+	return ok || strings.Contains(text, "【需协助】")
 }
 
 // body is text without leading mentions and a /task-style prefix.
@@ -47,29 +50,182 @@ func bracketed(s string) bool {
 
 func isSep(r rune) bool { return r == '-' || r == '－' || r == '—' || r == '–' }
 
+// locate finds what Parse works on: the text from the task bracket on, with
+// the tags seen before it, or (for a tag-only message) the text after the
+// leading tags. ok is false for chat.
+//
+// Two routes lead to a bracket. scanLead accepts @-mentions, tags and a
+// few polite words in any order before it ("【紧急】@赵六 【…】",
+// "麻烦 @张三 【…】"). Failing that, the message must start with a bracket
+// after its mentions, as format.md says; its leading tags are eaten and
+// what follows may be a task, a near miss or the text of a tagged message.
+func locate(text string) (s string, tags Tags, anyTag bool, ok bool) {
+	// Most chat has no bracket at all.
+	if strings.IndexByte(text, '[') < 0 && !strings.Contains(text, "【") && !strings.Contains(text, "［") {
+		return "", Tags{}, false, false
+	}
+	b := body(text)
+	if l, ok := scanLead(b); ok {
+		return l.rest, l.tags, l.anyTag, true
+	}
+	if !bracketed(b) {
+		return "", Tags{}, false, false
+	}
+	s = tags.eat(b, &anyTag)
+	return s, tags, anyTag, true
+}
+
+// maxLeadRunes bounds the free text scanLead lets stand before a task
+// bracket. Decision: only words from politeWords count as such text (with
+// whitespace and punctuation between them, which are not counted), at most
+// this many runes in all, and only before a 【 whose content has a
+// separator (or a wrong one used throughout). A word list rather than any
+// short text, because a short word before a bracket is as often chat
+// ("明天【A-B-C-D】", "讨论了【…】") as a request. 12 runes fit
+// "麻烦大家帮忙处理一下" and "hi all, please" but no sentence. Square brackets
+// get no prefix: a near miss is a guess already.
+const maxLeadRunes = 12
+
+// politeWords may stand before a task: please, help, the addressees and
+// thanks, in Chinese and English. Matched longest first (politeByRune);
+// English ones case-insensitively and only as whole words.
+var politeWords = []string{
+	"麻烦", "烦请", "劳驾", "拜托", "有劳", "辛苦了", "辛苦", "请", "帮忙", "帮我", "帮", "协助",
+	"处理", "跟进", "安排", "看下", "看一下", "看看", "一下", "尽快", "抓紧", "您", "你们", "你",
+	"大家", "各位", "同学", "老师", "谢谢", "感谢", "新任务", "任务",
+	"please", "pls", "plz", "kindly", "hi", "hey", "hello", "team", "all", "everyone",
+	"thanks", "thx", "fyi", "help", "new task", "task", "todo",
+}
+
+// politeByRune is politeWords by their first rune (lower case), longest
+// first.
+var politeByRune = func() map[rune][]string {
+	m := map[rune][]string{}
+	for _, w := range politeWords {
+		r := firstRune(w)
+		m[r] = append(m[r], w)
+	}
+	for _, ws := range m {
+		sort.SliceStable(ws, func(i, j int) bool { return len(ws[i]) > len(ws[j]) })
+	}
+	return m
+}()
+
+// politePrefix returns the length in bytes of the polite word s starts
+// with, and its rune count; 0 when there is none.
+func politePrefix(s string) (n, runes int) {
+	for _, w := range politeByRune[unicode.ToLower(firstRune(s))] {
+		if len(s) < len(w) {
+			continue
+		}
+		if w[0] < utf8.RuneSelf {
+			if !strings.EqualFold(s[:len(w)], w) || len(s) > len(w) && isASCIILetter(rune(s[len(w)])) {
+				continue
+			}
+		} else if !strings.HasPrefix(s, w) {
+			continue
+		}
+		return len(w), utf8.RuneCountInString(w)
+	}
+	return 0, 0
+}
+
+func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
+
+// isLeadPunct is whitespace or the punctuation people put between a
+// mention or polite word and the task.
+func isLeadPunct(r rune) bool {
+	return unicode.IsSpace(r) || strings.ContainsRune("，,、：:！!～~。.；;", r)
+}
+
+type lead struct {
+	rest   string // from the task bracket on
+	tags   Tags
+	anyTag bool
+}
+
+// scanLead reads @-mentions, tags and polite words (see maxLeadRunes), in
+// any order, up to the first bracket that is not a tag.
+func scanLead(s string) (l lead, ok bool) {
+	polite := 0
+	for {
+		s = strings.TrimLeftFunc(s, isLeadPunct)
+		switch {
+		case s == "":
+			return l, false
+		case strings.HasPrefix(s, "@") || strings.HasPrefix(s, "＠"):
+			s = skipMention(s)
+		case bracketed(s):
+			open, closer := "【", "】"
+			if s[0] == '[' {
+				open, closer = "[", "]"
+			} else if strings.HasPrefix(s, "［") {
+				open, closer = "［", "］"
+			}
+			inner, after, closed := cutBracket(s[len(open):], closer)
+			if tag, isTag := tagWords[strings.TrimSpace(inner)]; isTag && closed {
+				l.tags.or(tag)
+				l.anyTag = true
+				s = after
+				continue
+			}
+			if polite > 0 && (open != "【" || !looksLikeTask(s[len(open):])) {
+				return l, false
+			}
+			l.rest = s
+			return l, true
+		default:
+			n, runes := politePrefix(s)
+			if n == 0 {
+				return l, false
+			}
+			if polite += runes; polite > maxLeadRunes {
+				return l, false
+			}
+			s = s[n:]
+		}
+	}
+}
+
+// looksLikeTask reports whether the text after a 【 has the shape of a
+// task before its closing bracket: a separator, or a wrong one used
+// throughout (see wrongSeparator).
+func looksLikeTask(s string) bool {
+	inner, _, _ := cutBracket(s, "】", "]", "］")
+	if strings.IndexFunc(inner, isSep) >= 0 {
+		return true
+	}
+	_, ok := wrongSeparator(inner)
+	return ok
+}
+
 // Parse classifies a chat message and, for a task request, splits and
-// checks its four fields, reporting every problem at once. Leading
-// "@Name" mentions and a /task, /new or /新建 prefix are skipped.
-// Tags.Assist is set for 【需协助】 anywhere, whatever the Kind; the other
-// tags count only where format.md allows them.
+// checks its four fields, reporting every problem at once. @-mentions,
+// tags and a few polite words may stand before the task, in any order
+// (see locate); a /task, /new or /新建 prefix is skipped. Tags.Assist is set
+// for 【需协助】 anywhere, whatever the Kind; the other tags count only
+// where format.md allows them.
 func Parse(text string, opt Options) Result {
-	opt = opt.withDefaults()
 	var r Result
-	s := body(text)
 	// 【需协助】 flags the message wherever it stands, even in chat: a
 	// reply in a task's thread saying "卡住了【需协助】" is a help request
 	// for that task.
 	r.Tags.Assist = strings.Contains(text, "【需协助】")
-	if !bracketed(s) {
+	s, tags, anyTag, ok := locate(text)
+	if !ok {
 		r.Kind = KindChat
 		return r
 	}
-	anyTag := false
-	s = r.Tags.eat(s, &anyTag)
+	opt = opt.withDefaults()
+	r.Tags.or(tags)
 
 	switch {
 	case strings.HasPrefix(s, "【"):
 		r.Kind = KindTask
+		if runesOver(text, MaxMessageRunes) {
+			r.Errors = append(r.Errors, tooLong(FieldFormat, strings.TrimSpace(s), MaxMessageRunes))
+			return r
+		}
 		body, after, closed := cutBracket(s[len("【"):], "】", "]", "］")
 		if !closed {
 			r.Errors = append(r.Errors, Error{Field: FieldFormat, Input: strings.TrimSpace(s), Code: CodeUnclosed})
@@ -91,12 +247,7 @@ func Parse(text string, opt Options) Result {
 			open, closer, other = "［", "］", "]"
 		}
 		body, after, _ := cutBracket(s[len(open):], closer, other)
-		if strings.Count(strings.Map(func(r rune) rune {
-			if isSep(r) {
-				return '-'
-			}
-			return 'x'
-		}, body), "-") < 3 {
+		if countSeps(body, 3) < 3 {
 			if !anyTag {
 				return Result{Kind: KindChat, Tags: Tags{Assist: r.Tags.Assist}}
 			}
@@ -104,6 +255,12 @@ func Parse(text string, opt Options) Result {
 			break
 		}
 		r.Kind = KindNearMiss
+		if runesOver(text, MaxMessageRunes) {
+			r.Errors = append(r.Errors,
+				Error{Field: FieldFormat, Input: preview(strings.TrimSpace(s)), Code: CodeNearMiss},
+				tooLong(FieldFormat, strings.TrimSpace(s), MaxMessageRunes))
+			return r
+		}
 		r.Errors = append(r.Errors, Error{Field: FieldFormat, Input: strings.TrimSpace(s[:len(s)-len(after)]), Code: CodeNearMiss})
 		r.splitFields(body, opt)
 		s = r.Tags.eat(after, &anyTag)
@@ -113,17 +270,41 @@ func Parse(text string, opt Options) Result {
 	r.Ref, s = cutRef(s)
 	r.Rest = strings.TrimSpace(s)
 	if r.Kind == KindTask && len(r.Errors) == 0 {
-		due, _ := resolveDeadline(r.fields[3], opt)
 		r.Task = &Task{
 			Topic:    r.fields[0],
 			Item:     r.fields[1],
 			Request:  r.fields[2],
 			Deadline: r.fields[3],
-			Due:      due,
+			Due:      resolveDeadline(r.fields[3], opt).due,
 			Urgency:  r.Tags.Urgency(),
 		}
 	}
 	return r
+}
+
+func (t *Tags) or(u Tags) {
+	t.Urgent = t.Urgent || u.Urgent
+	t.Important = t.Important || u.Important
+	t.Assist = t.Assist || u.Assist
+	t.Risk = t.Risk || u.Risk
+	t.Delay = t.Delay || u.Delay
+}
+
+// countSeps counts separators in s, stopping at max.
+func countSeps(s string, max int) int {
+	n := 0
+	for _, r := range s {
+		if isSep(r) {
+			if n++; n == max {
+				break
+			}
+		}
+	}
+	return n
+}
+
+func tooLong(f Field, s string, limit int) Error {
+	return Error{Field: f, Input: preview(s), Code: CodeTooLong, Limit: limit}
 }
 
 // eat consumes leading 【tag】s (and [tag]s directly followed by another
@@ -143,7 +324,7 @@ func (t *Tags) eat(s string, seen *bool) string {
 			return s
 		}
 		body, after, closed := cutBracket(s[len(open):], closer)
-		set, ok := tagWords[strings.TrimSpace(body)]
+		tag, ok := tagWords[strings.TrimSpace(body)]
 		ok = ok && closed
 		if !ok {
 			return s
@@ -154,7 +335,7 @@ func (t *Tags) eat(s string, seen *bool) string {
 				return s
 			}
 		}
-		set(t)
+		t.or(tag)
 		*seen = true
 		s = after
 	}
@@ -179,17 +360,17 @@ func cutBracket(s, primary string, fallbacks ...string) (body, after string, clo
 	return s[:best], s[best+bw:], false
 }
 
-// splitFields fills r.fields from a bracket body and appends what is
-// wrong with them, in field order.
-func (r *Result) splitFields(body string, opt Options) {
-	type span struct{ at, w int }
-	var seps []span
+// span is a separator's position and width in bytes.
+type span struct{ at, w int }
+
+// properSeps appends the separators of format.md in body to seps; the
+// Chinese IME's dash "——" is one separator, not an empty field.
+func properSeps(body string, seps []span) []span {
 	for i, c := range body {
 		if !isSep(c) {
 			continue
 		}
 		w := utf8.RuneLen(c)
-		// The Chinese IME's dash is "——": one separator, not an empty field.
 		if c == '—' && len(seps) > 0 {
 			if last := &seps[len(seps)-1]; last.at+last.w == i && body[last.at:last.at+3] == "—" {
 				last.w += w
@@ -198,81 +379,172 @@ func (r *Result) splitFields(body string, opt Options) {
 		}
 		seps = append(seps, span{i, w})
 	}
-	whole := strings.TrimSpace(body)
-	present := [4]bool{true}
-	var deadlineCode Code
-	field := func(from, to int) string { return strings.TrimSpace(body[from:to]) }
+	return seps
+}
 
-	switch {
-	case len(seps) == 0:
-		r.fields[0] = whole
-	case len(seps) == 1:
-		r.fields[0] = field(0, seps[0].at)
-		r.fields[1] = field(seps[0].at+seps[0].w, len(body))
-		present[1] = true
-	default:
-		r.fields[0] = field(0, seps[0].at)
-		r.fields[1] = field(seps[0].at+seps[0].w, seps[1].at)
-		present[1] = true
-		restAt := seps[1].at + seps[1].w
-		rest := seps[2:]
-		found := false
-		// The longest suffix after a separator that reads as a deadline,
-		// so dashes may appear in the request and in the date.
-		for _, sp := range rest {
-			cand := field(sp.at+sp.w, len(body))
-			if cand == "" {
+// wrongSeps are what people type instead of a dash between the fields.
+var wrongSeps = [...]rune{'/', '／', '、', '|', '｜', '，', ',', '_'}
+
+// wrongSeparator finds a near miss of the separators: one of wrongSeps
+// occurring three or more times, so that it splits body into four or more
+// fields. When several do, the one that comes first wins, since it ends
+// the topic. ok is false when there is none.
+func wrongSeparator(body string) (sep rune, ok bool) {
+	var count, first [len(wrongSeps)]int
+	best := -1
+	for i, c := range body {
+		for k, w := range wrongSeps {
+			if c != w {
 				continue
 			}
-			if _, code, ok := parseDeadlineExpr(cand, opt); ok {
-				r.fields[2], r.fields[3] = field(restAt, sp.at), cand
-				present[2], present[3] = true, true
-				deadlineCode, found = code, true
-				break
+			if count[k] == 0 {
+				first[k] = i
 			}
-		}
-		if found {
-			break
-		}
-		if len(rest) == 0 {
-			tail := field(restAt, len(body))
-			_, code, ok := parseDeadlineExpr(tail, opt)
-			switch {
-			case ok:
-				// 【主题-事项-9月15日前】: the request is what is missing.
-				r.fields[3], present[3], deadlineCode = tail, true, code
-			case tail != "" && isVague(tail):
-				r.fields[3], present[3], deadlineCode = tail, true, CodeVague
-			default:
-				r.fields[2], present[2] = tail, true
+			if count[k]++; count[k] == 3 && (best < 0 || first[k] < first[best]) {
+				best = k
 			}
 			break
-		}
-		last := rest[len(rest)-1]
-		r.fields[2] = field(restAt, last.at)
-		r.fields[3] = field(last.at+last.w, len(body))
-		present[2], present[3] = true, true
-		if r.fields[3] != "" {
-			deadlineCode = CodeBad
-			if isVague(r.fields[3]) {
-				deadlineCode = CodeVague
-			}
 		}
 	}
+	if best < 0 {
+		return 0, false
+	}
+	return wrongSeps[best], true
+}
 
-	for i, f := range [4]Field{FieldTopic, FieldItem, FieldRequest, FieldDeadline} {
-		switch {
-		case !present[i]:
-			r.Errors = append(r.Errors, Error{Field: f, Input: whole, Code: CodeMissing})
-			r.bad[i] = true
-		case r.fields[i] == "":
-			r.Errors = append(r.Errors, Error{Field: f, Input: whole, Code: CodeEmpty})
-			r.bad[i] = true
-		case i == 3 && deadlineCode != "":
-			r.Errors = append(r.Errors, Error{Field: f, Input: r.fields[i], Code: deadlineCode})
-			r.bad[i] = true
+// spansOf lists where sep occurs in body.
+func spansOf(body string, sep rune) []span {
+	var spans []span
+	for i, c := range body {
+		if c == sep {
+			spans = append(spans, span{i, utf8.RuneLen(sep)})
 		}
 	}
+	return spans
+}
+
+// split holds four fields as split from a bracket body.
+type split struct {
+	fields  [4]string
+	present [4]bool
+	code    Code   // why the deadline is unusable, if it is
+	suggest string // see Error.Suggest
+}
+
+// splitAt splits body at seps (format.md): topic, item, then the longest
+// suffix after a separator that reads as a deadline, the request being
+// what stands before it.
+func splitAt(body string, seps []span, opt Options) (sp split) {
+	field := func(from, to int) string { return strings.TrimSpace(body[from:to]) }
+	sp.present[0] = true
+	switch {
+	case len(seps) == 0:
+		sp.fields[0] = strings.TrimSpace(body)
+		return sp
+	case len(seps) == 1:
+		sp.fields[0] = field(0, seps[0].at)
+		sp.fields[1] = field(seps[0].at+seps[0].w, len(body))
+		sp.present[1] = true
+		return sp
+	}
+	sp.fields[0] = field(0, seps[0].at)
+	sp.fields[1] = field(seps[0].at+seps[0].w, seps[1].at)
+	sp.present[1] = true
+	restAt := seps[1].at + seps[1].w
+	rest := seps[2:]
+	// The longest suffix after a separator that reads as a deadline, so
+	// dashes may appear in the request and in the date. parseDeadlineExpr
+	// rejects a candidate longer than any deadline by its length alone.
+	for _, s := range rest {
+		cand := field(s.at+s.w, len(body))
+		if cand == "" {
+			continue
+		}
+		if dl := parseDeadlineExpr(cand, opt); dl.ok {
+			sp.fields[2], sp.fields[3] = field(restAt, s.at), cand
+			sp.present[2], sp.present[3] = true, true
+			sp.code, sp.suggest = dl.code, dl.suggest
+			return sp
+		}
+	}
+	if len(rest) == 0 {
+		tail := field(restAt, len(body))
+		dl := parseDeadlineExpr(tail, opt)
+		switch {
+		case dl.ok:
+			// 【主题-事项-9月15日前】: the request is what is missing.
+			sp.fields[3], sp.present[3], sp.code, sp.suggest = tail, true, dl.code, dl.suggest
+		case tail != "" && isVague(tail):
+			sp.fields[3], sp.present[3], sp.code = tail, true, CodeVague
+		default:
+			sp.fields[2], sp.present[2] = tail, true
+		}
+		return sp
+	}
+	last := rest[len(rest)-1]
+	sp.fields[2] = field(restAt, last.at)
+	sp.fields[3] = field(last.at+last.w, len(body))
+	sp.present[2], sp.present[3] = true, true
+	if sp.fields[3] != "" {
+		sp.code = CodeBad
+		if isVague(sp.fields[3]) {
+			sp.code = CodeVague
+		}
+	}
+	return sp
+}
+
+// fieldLimits are the bounds of the four fields, in field order.
+var fieldLimits = [4]int{MaxTopicRunes, MaxItemRunes, MaxRequestRunes, MaxDeadlineRunes}
+
+// errors lists what is wrong with the fields, in field order, and marks
+// the bad ones for Example.
+func (sp split) errors(whole string) (errs ErrorList, bad [4]bool) {
+	for i, f := range [4]Field{FieldTopic, FieldItem, FieldRequest, FieldDeadline} {
+		v := sp.fields[i]
+		switch {
+		case !sp.present[i]:
+			errs = append(errs, Error{Field: f, Input: whole, Code: CodeMissing})
+		case v == "":
+			errs = append(errs, Error{Field: f, Input: whole, Code: CodeEmpty})
+		case runesOver(v, fieldLimits[i]):
+			errs = append(errs, tooLong(f, v, fieldLimits[i]))
+		case i == 3 && sp.code != "":
+			errs = append(errs, Error{Field: f, Input: v, Code: sp.code, Suggest: sp.suggest})
+		default:
+			continue
+		}
+		bad[i] = true
+	}
+	return errs, bad
+}
+
+// splitFields fills r.fields from a bracket body and appends what is
+// wrong with them, in field order. When the dashes do not make a task but
+// another character splits the body into four fields
+// (【产品研发/需求确认/提供方案/9月15日前】), that split is kept and the
+// wrong separator reported first, so that Example shows the same fields
+// joined with "-".
+func (r *Result) splitFields(body string, opt Options) {
+	whole := strings.TrimSpace(body)
+	var buf [8]span // a task has three or four separators
+	seps := properSeps(body, buf[:0])
+	sp := splitAt(body, seps, opt)
+	errs, bad := sp.errors(whole)
+	if len(errs) > 0 {
+		// The wrong separator's topic and item must hold no dash, or the
+		// example would split differently; dashes in the request and the
+		// deadline (2026-09-30) are fine.
+		if sep, ok := wrongSeparator(body); ok {
+			if ws := spansOf(body, sep); len(seps) == 0 || seps[0].at > ws[1].at {
+				sp = splitAt(body, ws, opt)
+				errs, bad = sp.errors(whole)
+				errs = append(ErrorList{{Field: FieldFormat, Input: string(sep), Code: CodeWrongSeparator}}, errs...)
+			}
+		}
+	}
+	r.fields, r.bad = sp.fields, bad
+	r.Errors = append(r.Errors, errs...)
 }
 
 // skipMentions drops leading "@Name" mentions and whitespace.
@@ -282,14 +554,20 @@ func skipMentions(s string) string {
 		if !strings.HasPrefix(s, "@") && !strings.HasPrefix(s, "＠") {
 			return s
 		}
-		end := strings.IndexFunc(s, func(r rune) bool {
-			return unicode.IsSpace(r) || r == '【' || r == '[' || r == '［'
-		})
-		if end < 0 {
-			return ""
-		}
-		s = s[end:]
+		s = skipMention(s)
 	}
+}
+
+// skipMention drops the "@Name" s starts with: up to whitespace or a
+// bracket.
+func skipMention(s string) string {
+	end := strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || r == '【' || r == '[' || r == '［'
+	})
+	if end < 0 {
+		return ""
+	}
+	return s[end:]
 }
 
 func firstRune(s string) rune {

@@ -276,6 +276,11 @@ func TestErrorMessages(t *testing.T) {
 	add("[产品研发-需求确认-提供方案-明天]", CodeNearMiss, "[产品研发-需求确认-提供方案-明天]")
 	add("【产品研发-需求确认-提供方案-明天", CodeUnclosed, "【产品研发-需求确认-提供方案-明天")
 	add("【a-b-c-明天】【d-e-f-后天】", CodeTooMany, "【d-e-f-后天】")
+	add("【产品研发/需求确认/提供方案/明天】", CodeWrongSeparator, "/")
+	add("【产品研发-需求确认-提供方案-"+strings.Repeat("很", 50)+"】", CodeTooLong, "很很很")
+	add("【产品研发-需求确认-提供方案-Feb 30】", CodeBad, "Feb 30")
+	add("【产品研发-需求确认-提供方案-ASAP】", CodeVague, "ASAP")
+	add("【产品研发-需求确认-提供方案-3月1日】", CodePast, "2027年3月1日")
 	_, err := ParseDeadline("本周内", Options{Now: at("2026-03-07 10:00")})
 	var nw Error
 	if !errors.As(err, &nw) {
@@ -300,7 +305,7 @@ func TestErrorMessages(t *testing.T) {
 			t.Errorf("%s: zh and en messages are the same: %q", c.code, c.err.Message("zh"))
 		}
 	}
-	for _, c := range []Code{CodeMissing, CodeEmpty, CodeVague, CodeBad, CodePast, CodeNoWorkday, CodeNearMiss, CodeUnclosed, CodeTooMany} {
+	for _, c := range []Code{CodeMissing, CodeEmpty, CodeVague, CodeBad, CodePast, CodeNoWorkday, CodeNearMiss, CodeUnclosed, CodeTooMany, CodeWrongSeparator, CodeTooLong} {
 		if !seen[c] {
 			t.Errorf("code %s not covered", c)
 		}
@@ -314,9 +319,25 @@ func TestErrorMessages(t *testing.T) {
 		{Error{Field: FieldItem, Input: "a--c-d", Code: CodeEmpty}, "事项为空：“a--c-d”"},
 		{Error{Field: FieldDeadline, Input: "a-b-c", Code: CodeMissing}, "缺少截止时间：“a-b-c”"},
 		{Error{Field: FieldDeadline, Input: "2月30日", Code: CodeBad}, "截止时间“2月30日”不存在（日期或时刻无效）"},
+		{Error{Field: FieldFormat, Input: "/", Code: CodeWrongSeparator}, "字段之间请用“-”分隔，不要用“/”：【主题-事项-需求-截止时间】"},
+		{Error{Field: FieldTopic, Input: "产品…", Code: CodeTooLong, Limit: 40}, "主题太长，最多40个字：“产品…”"},
+		{Error{Field: FieldFormat, Input: "【a…", Code: CodeTooLong, Limit: 2000}, "消息太长，任务消息最多2000个字：“【a…”"},
+		{Error{Field: FieldDeadline, Input: "9月13日", Code: CodePast, Suggest: "2027年9月13日"}, "截止时间“9月13日”已过；如果指的是2027年的，请写上年份：2027年9月13日"},
 	} {
 		if got := tt.err.Message("zh"); got != tt.want {
 			t.Errorf("%+v.Message(zh):\n\tgot  %s\n\twant %s", tt.err, got, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		err  Error
+		want string
+	}{
+		{Error{Field: FieldFormat, Input: "、", Code: CodeWrongSeparator}, `separate the fields with "-", not "、": 【topic-item-request-deadline】`},
+		{Error{Field: FieldRequest, Input: "x…", Code: CodeTooLong, Limit: 500}, `the request is too long (at most 500 characters): "x…"`},
+		{Error{Field: FieldDeadline, Input: "Sep 13", Code: CodePast, Suggest: "2027-09-13"}, `deadline "Sep 13" has already passed; if you meant the one in 2027, write the year: 2027-09-13`},
+	} {
+		if got := tt.err.Message("en"); got != tt.want {
+			t.Errorf("%+v.Message(en):\n\tgot  %s\n\twant %s", tt.err, got, tt.want)
 		}
 	}
 	// Vague and unknown deadlines list the accepted forms.
