@@ -371,7 +371,7 @@ func helpText(lang string) string {
 		return strings.TrimSpace(`
 📖 collabbot commands
 New task: 【topic-item-request-deadline】, @-mention the owner
-  e.g. @Zhang San 【Website-Homepage-Draft the new homepage-Friday 17:00】
+  e.g. @Alice 【Website-Homepage-Draft the new homepage-Friday 17:00】
   deadlines: tomorrow · Friday · next Monday · Dec 15 · 2026-12-15 · in 3 days · within 2 working days · 48 hours · end of month · EOD (no ASAP)
   tags: 【紧急】 urgent · 【重要】 important · 【需协助】 help needed
 /ack #3 confirm you have it · /decline #3 reason: … alternative: … · /needinfo #3 question
