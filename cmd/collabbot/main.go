@@ -7,6 +7,8 @@
 //	collabbot parse [-now T] [-tz ZONE]   parse messages from stdin as JSON lines
 //	collabbot backup [-config FILE] [-force] OUT   consistent hot copy of the store
 //	collabbot check-db [-config FILE | -db FILE]   check the store file completely
+//	collabbot export [-config FILE | -db FILE] [-group P:ID] -format xlsx|csv [-table T] -o OUT
+//	                                      a group's tasks as the seed guides' tables
 //	collabbot version                     version, commit and Go version
 package main
 
@@ -40,6 +42,9 @@ Usage:
                                             write a consistent copy of the store to OUT
   collabbot check-db [-config FILE | -db FILE]
                                             check every page of the store; list every problem
+  collabbot export [-config FILE | -db FILE] [-group PLATFORM:CHATID] [-format xlsx|csv]
+                   [-table task|comm|issue] [-force] -o OUT
+                                            a group's tasks as the guides' tables (Excel or CSV)
   collabbot version                         print the version, commit and Go version
 `
 
@@ -63,6 +68,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdBackup(args[1:], stdout)
 	case "check-db":
 		err = cmdCheckDB(args[1:], stdout)
+	case "export":
+		err = cmdExport(args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		err = cmdVersion(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
