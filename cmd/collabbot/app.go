@@ -25,6 +25,7 @@ import (
 
 	"collabbot/adapters/platform"
 	"collabbot/bot"
+	"collabbot/bot/board"
 	"collabbot/bot/chat"
 	"collabbot/bot/deliver"
 	"collabbot/bot/remind"
@@ -178,6 +179,11 @@ func (a *app) startHTTP() error {
 	a.mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
 	admin := http.NewServeMux()
 	admin.HandleFunc("GET /admin/backup", a.serveBackup)
+	// The read-only web board: /b/<token> for readers, /admin/board for admins.
+	a.bot.SetBoardURL(a.cfg.HTTP.publicURL())
+	wb := board.New(a.bot, board.Options{BaseURL: a.cfg.HTTP.publicURL(), Log: a.log})
+	wb.Register(a.mux)
+	wb.RegisterAdmin(admin)
 	a.mux.Handle("/admin/", a.adminOnly(admin))
 	ln, err := net.Listen("tcp", a.cfg.HTTP.Listen)
 	if err != nil {

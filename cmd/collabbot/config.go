@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -50,6 +51,10 @@ type HTTPConfig struct {
 	// AdminToken is the Bearer token every /admin/ request must carry;
 	// without it the admin endpoints are off, whoever asks.
 	AdminToken platform.Secret `yaml:"admin_token"`
+	// PublicURL is where people reach the listener (the web board's links
+	// are <public_url>/b/<token>): the reverse proxy's https address, with
+	// any path prefix it serves under. Empty: http://<listen>.
+	PublicURL string `yaml:"public_url"`
 
 	// Limits of the listener, not in the file; zero picks the default in
 	// startHTTP. Tests shorten them.
@@ -466,6 +471,11 @@ func (c *Config) validate() error {
 			add("http.listen", "%q is not host:port", c.HTTP.Listen)
 		}
 	}
+	if c.HTTP.PublicURL != "" {
+		if msg := checkPublicURL(c.HTTP.PublicURL); msg != "" {
+			add("http.public_url", "%q %s, e.g. https://bot.example.com or https://intranet.example.com/collabbot", c.HTTP.PublicURL, msg)
+		}
+	}
 	start, err1 := bot.ParseClock(c.Workday.Start)
 	if err1 != nil {
 		add("workday.start", "%q is not HH:MM", c.Workday.Start)
@@ -575,6 +585,9 @@ func (h HTTPConfig) warnings() []string {
 	if loopbackListen(h.Listen) {
 		return out
 	}
+	if h.PublicURL == "" {
+		out = append(out, fmt.Sprintf("http.public_url: not set, so the web board's links (/board) point to %s: set it to the address people open, e.g. https://bot.example.com", h.publicURL()))
+	}
 	if h.AdminToken == "" {
 		out = append(out, fmt.Sprintf("http.listen: %q is reachable from other hosts and http.admin_token is empty: /admin/backup stays off (and `collabbot backup` cannot copy a running bot's store) until you set http.admin_token", h.Listen))
 	}
@@ -638,4 +651,42 @@ func (c *Config) WorkCalendar() (rules.Calendar, error) {
 		return nil, fmt.Errorf("calendar.overrides: %w", err)
 	}
 	return rules.NewCalendar(ov), nil
+}
+
+// checkPublicURL says what is wrong with http.public_url, or "".
+func checkPublicURL(s string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return "is not a URL"
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "must start with http:// or https://"
+	case u.Host == "":
+		return "has no host"
+	case u.User != nil:
+		return "must not carry a user name or password"
+	case u.RawQuery != "" || u.Fragment != "" || strings.HasSuffix(s, "?") || strings.HasSuffix(s, "#"):
+		return "must not have a query or fragment"
+	}
+	return ""
+}
+
+// publicURL is http.public_url without a trailing slash, or one made from
+// http.listen (a wildcard host becomes localhost: set public_url for a
+// link other machines can open). Empty when there is no listener.
+func (h HTTPConfig) publicURL() string {
+	if h.PublicURL != "" {
+		return strings.TrimRight(h.PublicURL, "/")
+	}
+	if h.Listen == "" {
+		return ""
+	}
+	host, port, err := net.SplitHostPort(h.Listen)
+	if err != nil {
+		return ""
+	}
+	if ip := net.ParseIP(host); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }
