@@ -384,7 +384,7 @@ New task: 【topic-item-request-deadline】, @-mention the owner
 /edit #3 request|topic|item|due new text (initiator, lead) · /cc #3 @someone · /uncc #3 @someone
 /list [open|done|all|overdue] [@someone] [word] [page] · /mine · /overdue · /assists · /search word
 /show #3 details and history · /assign #3 @someone · /cancel #3 reason
-/weekly this week's summary
+/weekly this week's summary · /board read-only web board · /stats [this month|30 days] · /export
 /project goal|result|dept|milestone|announcer|close … project card · /announce text (the announcer) · /retro highlight|gap|suggestion text · /retro report
 /meeting 【topic-time-agenda: …-materials: …】 @attendees · /minutes #M1 (next lines: decision: … and @owner 【…】 tasks) · /meeting list
 /incident problem; impact: …; measures: … · /roles #I1 @someone task · /status #I1 … · /resolved #I1 cause: …; fix: …
@@ -409,7 +409,7 @@ Every working day at 17:00 owners who have not updated are reminded; overdue tas
 /edit #3 需求|主题|事项|截止 新内容（/修改，发起人或组长）· /cc #3 @某人（/抄送）添加协作人 · /uncc #3 @某人 移除
 /list [进行中|完成|全部|逾期] [@某人] [关键词] [页码]（/任务）· /mine · /overdue · /assists · /search 关键词（/搜索，含已关闭）
 /show #3（/查看）详情与记录 · /assign #3 @某人（/转交）· /cancel #3 原因（/取消）
-/weekly（/周报）本周周报
+/weekly（/周报）本周周报 · /board（/看板）网页看板 · /stats [本月|上月|30天]（/统计）· /export（/导出）
 /项目 目标|成果|部门|节点|发布人|结项 …（/project）项目卡片 · /公告 内容（唯一信息发布人）· /复盘 亮点|不足|建议 内容 · /复盘 报告
 /会议 【主题-时间-议程：…-材料：…】 @参会人 · /纪要 #M1（换行写 决议：… 和 @负责人 【…】 待办）· /会议 list
 /紧急 问题；影响：…；措施：… · /分工 #I1 @某人 任务 · /进展 #I1 … · /解决 #I1 原因：…；措施：…
