@@ -18,7 +18,7 @@ package bot
 //   - The announcer is the one set with /project 发布人 @someone, else the
 //     group lead, else the project's initiator. /announce from anyone else
 //     is answered with a polite redirect naming the announcer. Announcements
-//     are not pinned (no platform pin call is used).
+//     ask to be pinned (chat.Reply.Pin): Lark pins them, best effort.
 //   - The retrospective reminder goes to the initiator at the start of the
 //     working day (the group's workday start, 09:00 by default) of the
 //     N-th working day after the close date (N = 3 unless /project 复盘 N),
@@ -519,6 +519,7 @@ func (b *Bot) cmdAnnounce(r *request, args string) ([]chat.Reply, error) {
 	}
 	rep := r.reply(title + "\n" + body)
 	rep.Card = &chat.Card{Title: title, Template: "blue", Body: body}
+	rep.Pin = true // pinned where the platform can (Lark); see chat.Reply.Pin
 	return []chat.Reply{rep}, nil
 }
 

@@ -83,7 +83,7 @@ func (a *Adapter) Send(ctx context.Context, r chat.Reply) error {
 	if r.ReplyTo != "" {
 		res, err := a.reply(ctx, r.ReplyTo, msgType, content, uuid)
 		if err != nil || res.code != codeMsgWithdrawn || r.ChatID == "" {
-			return a.sendDone(a.classify(res, err))
+			return a.sendDone(a.pinAfter(ctx, r, res, a.classify(res, err)))
 		}
 		// The message we answer is gone: post to the chat instead, under a
 		// uuid of its own (stable for the Key, so a repeated Send that
@@ -94,7 +94,7 @@ func (a *Adapter) Send(ctx context.Context, r chat.Reply) error {
 		}
 	}
 	res, err := a.create(ctx, r.ChatID, msgType, content, uuid)
-	return a.sendDone(a.classify(res, err))
+	return a.sendDone(a.pinAfter(ctx, r, res, a.classify(res, err)))
 }
 
 // sendPatch replaces the card of message r.Update with r.Card.
@@ -133,7 +133,11 @@ func (a *Adapter) create(ctx context.Context, chatID, msgType, content, uuid str
 	if err != nil {
 		return apiResult{}, err
 	}
-	return result(resp.ApiResp, resp.CodeError), nil
+	res := result(resp.ApiResp, resp.CodeError)
+	if resp.Data != nil && resp.Data.MessageId != nil {
+		res.messageID = *resp.Data.MessageId
+	}
+	return res, nil
 }
 
 func (a *Adapter) reply(ctx context.Context, messageID, msgType, content, uuid string) (apiResult, error) {
@@ -144,7 +148,11 @@ func (a *Adapter) reply(ctx context.Context, messageID, msgType, content, uuid s
 	if err != nil {
 		return apiResult{}, err
 	}
-	return result(resp.ApiResp, resp.CodeError), nil
+	res := result(resp.ApiResp, resp.CodeError)
+	if resp.Data != nil && resp.Data.MessageId != nil {
+		res.messageID = *resp.Data.MessageId
+	}
+	return res, nil
 }
 
 // sendUUID maps the reply's idempotency key to the request uuid (at most
@@ -163,6 +171,8 @@ type apiResult struct {
 	code   int
 	msg    string
 	header http.Header
+	// messageID is the posted message's id (create and reply).
+	messageID string
 }
 
 func result(r *larkcore.ApiResp, ce larkcore.CodeError) apiResult {

@@ -83,6 +83,11 @@ type Reply struct {
 	Update string
 	// ReplyHandle is the answered message's Message.ReplyHandle.
 	ReplyHandle string `json:",omitempty"`
+	// Pin asks for the posted message to be pinned in the chat (project
+	// announcements). Optional and best effort: an adapter that can pin
+	// does so after the message is posted and logs the outcome, without
+	// failing the send; an adapter that cannot pin ignores it.
+	Pin bool `json:",omitempty"`
 }
 
 // Card is a platform-neutral interactive card.
@@ -360,4 +365,12 @@ func PlainText(text string, mentions []User) string {
 		b.WriteString(s.Text)
 	}
 	return b.String()
+}
+
+// Health is an optional Adapter capability: whether the platform
+// connection is up (a long connection or stream connected, or a webhook
+// receiver started). /healthz reports it; without it an adapter is
+// counted as up once started.
+type Health interface {
+	Connected() bool
 }

@@ -143,6 +143,7 @@ type Server struct {
 
 	ws        *wsHub
 	endpoints atomic.Int64
+	pins      pinState // pins.go; guarded by mu
 }
 
 // New starts a fake on 127.0.0.1.
@@ -187,6 +188,7 @@ func New(opts Options) *Server {
 	mux.HandleFunc("PATCH /open-apis/im/v1/messages/{id}", s.authed(s.handlePatch))
 	mux.HandleFunc("GET /open-apis/im/v1/chats/{id}", s.authed(s.handleChat))
 	mux.HandleFunc("GET /open-apis/contact/v3/users/{id}", s.authed(s.handleUser))
+	mux.HandleFunc("POST /open-apis/im/v1/pins", s.authed(s.handlePin))
 	s.http = httptest.NewServer(mux)
 	s.URL = s.http.URL
 	return s

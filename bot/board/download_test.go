@@ -1,0 +1,41 @@
+package board
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// The board link downloads the seeds' tables: all three sheets as XLSX, one
+// table as CSV with a BOM; a made-up token gets nothing.
+func TestBoardDownloads(t *testing.T) {
+	f := seed(t)
+	code, body, hd := f.get("/b/" + f.token + "/export.xlsx")
+	if code != 200 || !strings.Contains(hd.Get("Content-Disposition"), ".xlsx") {
+		t.Fatalf("xlsx: %d %v", code, hd)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader([]byte(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if n := len(x.GetSheetList()); n != 3 {
+		t.Errorf("%d sheets, want the three tables", n)
+	}
+	rows, err := x.GetRows(x.GetSheetList()[0])
+	if err != nil || len(rows) != 4 || rows[0][0] != "任务名称" {
+		t.Errorf("first sheet: %v rows, header %v, err %v", len(rows), rows, err)
+	}
+	code, body, _ = f.get("/b/" + f.token + "/export.csv?table=issue")
+	if code != 200 || !strings.HasPrefix(body, "\ufeff协作编号") {
+		t.Errorf("csv: %d %.40q", code, body)
+	}
+	if code, _, _ := f.get("/b/" + f.token + "/export.csv?table=nope"); code != 400 {
+		t.Errorf("unknown table: %d, want 400", code)
+	}
+	if code, _, _ := f.get("/b/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/export.xlsx"); code != 404 {
+		t.Errorf("made-up token: %d, want 404", code)
+	}
+}
