@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"collabbot/rules"
 	"collabbot/store"
 )
@@ -78,6 +80,8 @@ type Config struct {
 	// Workers is how many goroutines process the inbox (zero = 8). One
 	// chat's messages always go to the same one, in order.
 	Workers int
+	// Registerer receives the bot's metrics (see metrics.go); nil = none.
+	Registerer prometheus.Registerer
 }
 
 // Bot is the platform-neutral brain. It implements Handler.
@@ -94,6 +98,7 @@ type Bot struct {
 	outbox    Outbox
 
 	proc processor
+	met  *botMetrics // nil: no metrics
 }
 
 // Outbox is the send stage as the bot sees it: told when a group has
@@ -140,6 +145,11 @@ func New(cfg Config) (*Bot, error) {
 	for _, a := range cfg.Admins {
 		b.admins[a] = true
 	}
+	met, err := newBotMetrics(cfg.Registerer, b.knownPlatform)
+	if err != nil {
+		return nil, err
+	}
+	b.met = met
 	return b, nil
 }
 

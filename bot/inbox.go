@@ -70,6 +70,7 @@ func (b *Bot) Accept(ctx context.Context, m chat.Message) error {
 // is nothing to process.
 func (b *Bot) accept(ctx context.Context, m chat.Message) (*store.InboxEntry, error) {
 	if !concernsBot(m) {
+		b.met.received(m.Platform, msgKindDropped)
 		return nil, nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -97,6 +98,11 @@ func (b *Bot) accept(ctx context.Context, m chat.Message) (*store.InboxEntry, er
 	if err != nil {
 		b.log.Error("accept message", "platform", m.Platform, "chat", m.ChatID, "message", m.MessageID, "err", err)
 		return nil, fmt.Errorf("bot: accept %s: %w", m.MessageID, err)
+	}
+	if e == nil {
+		b.met.received(m.Platform, msgKindRedelivery)
+	} else {
+		b.met.received(m.Platform, messageKind(m))
 	}
 	return e, nil
 }
@@ -219,8 +225,10 @@ func (b *Bot) process(ctx context.Context, seq uint64) (out []chat.Reply, ok boo
 		if !b.finishBroken(e, &rep) {
 			return nil, false
 		}
+		b.met.commandDone(m, false)
 		return []chat.Reply{rep}, true
 	}
+	b.met.commandDone(m, true)
 	b.kick(e.Group())
 	return out, true
 }
@@ -408,9 +416,11 @@ func (b *Bot) processBatch(ctx context.Context, seqs []uint64) bool {
 		b.enrich(ctx, &items[i].m)
 	}
 	groups := map[store.GroupKey]bool{}
+	var applied []chat.Message // committed, for the metrics
 	err = b.applyRecovering(func() error {
 		return b.db.Batch(func(tx *store.Tx) error {
 			clear(groups)
+			applied = applied[:0]
 			for _, it := range items {
 				if _, err := tx.Inbox(it.e.Seq); errors.Is(err, store.ErrNotFound) {
 					continue
@@ -431,12 +441,16 @@ func (b *Bot) processBatch(ctx context.Context, seqs []uint64) bool {
 					return err
 				}
 				groups[it.e.Group()] = true
+				applied = append(applied, it.m)
 			}
 			return nil
 		})
 	})
 	if err != nil {
 		return false
+	}
+	for _, m := range applied {
+		b.met.commandDone(m, true)
 	}
 	for g := range groups {
 		b.kick(g)

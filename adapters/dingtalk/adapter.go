@@ -41,6 +41,9 @@ type Adapter struct {
 	// cardPausedUntil (unix ns) skips the card route after DingTalk said
 	// the template, a permission or the quota is missing.
 	cardPausedUntil atomic.Int64
+	// up: the stream was connected at the supervisor's last look (every
+	// CheckInterval).
+	up atomic.Bool
 
 	mu      sync.Mutex // guards the fields below and inflight.Add
 	started bool
@@ -175,6 +178,7 @@ func (a *Adapter) Start(ctx context.Context, in chat.Intake) error {
 		close(a.superDone)
 		return fmt.Errorf("dingtalk: stream connect: %w", a.red.Err(err))
 	}
+	a.up.Store(true)
 	go a.supervise()
 	a.log.Info("dingtalk stream connected")
 	return nil
@@ -210,6 +214,7 @@ func (a *Adapter) connect(ctx context.Context) (err error) {
 // periodically restarts a dropped connection; failures back off.
 func (a *Adapter) supervise() {
 	defer close(a.superDone)
+	defer a.up.Store(false)
 	bo := backoff.NewExponentialBackOff()
 	bo.InitialInterval = a.cfg.ReconnectMin
 	bo.MaxInterval = a.cfg.ReconnectMax
@@ -223,18 +228,25 @@ func (a *Adapter) supervise() {
 		case <-t.C:
 		}
 		if err := a.connect(a.rootCtx); err != nil {
+			a.up.Store(false)
 			if a.rootCtx.Err() != nil {
 				return
 			}
 			wait = bo.NextBackOff()
 			a.log.Warn("dingtalk stream reconnect failed", "err", a.red.Clean(err.Error()), "retry_in", wait)
 		} else {
+			a.up.Store(a.rootCtx.Err() == nil)
 			bo.Reset()
 			wait = a.cfg.CheckInterval
 		}
 		t.Reset(wait)
 	}
 }
+
+// Connected implements chat.Health: the stream is up as of the
+// supervisor's last check (at most CheckInterval ago), and the adapter is
+// not closed.
+func (a *Adapter) Connected() bool { return a.up.Load() }
 
 // acquire registers a unit of in-flight work; false once closing.
 func (a *Adapter) acquire() bool {
@@ -256,6 +268,7 @@ func (a *Adapter) Close() error {
 	a.closeOnce.Do(func() {
 		a.mu.Lock()
 		a.closed = true
+		a.up.Store(false)
 		started := a.started
 		stream := a.stream
 		a.mu.Unlock()

@@ -594,8 +594,7 @@ func TestProactiveMessagesGoAsCards(t *testing.T) {
 	if got := e.fake.Sent(); len(got) != 2 {
 		t.Errorf("same key sent twice: %+v", got)
 	}
-	month := time.Now().In(quotaZone).Format("2006-01")
-	if got := counterValue(t, e.a.api.calls.WithLabelValues(apiCardDeliver, month)); got != 3 {
+	if got := counterValue(t, e.a.api.calls.WithLabelValues(apiCardDeliver)); got != 3 {
 		t.Errorf("card deliver calls counted = %v, want 3", got)
 	}
 }
@@ -725,7 +724,6 @@ func TestSendFailuresAreClassified(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	plain := chat.Reply{ChatID: testChat, Text: "hello", Key: "x"}
-	month := time.Now().In(quotaZone).Format("2006-01")
 	try := func(name string, f dingfake.Fault, want chat.Reason, retry bool) {
 		t.Helper()
 		before := e.fake.Calls(dingfake.PathGroupSend)
@@ -756,11 +754,14 @@ func TestSendFailuresAreClassified(t *testing.T) {
 		t.Errorf("recorded %d, want the dropped one", got)
 	}
 	// 10 group sends, 1 token, all counted.
-	if got := counterValue(t, e.a.api.calls.WithLabelValues(apiGroupSend, month)); got != 9 {
+	if got := counterValue(t, e.a.api.calls.WithLabelValues(apiGroupSend)); got != 9 {
 		t.Errorf("counted %v group sends, want 9", got)
 	}
 	if n := seriesCount(t, e.reg, "collabbot_dingtalk_openapi_calls_total"); n != 2 {
 		t.Errorf("registered metric series = %d", n)
+	}
+	if got := monthGauge(t, e.reg, apiGroupSend); got != 9 {
+		t.Errorf("this month's group sends = %v, want 9", got)
 	}
 
 }
@@ -799,8 +800,7 @@ func TestThrottledPostRetriedBySendStage(t *testing.T) {
 	if n := e.fake.Calls(dingfake.PathGroupSend); n != 3 {
 		t.Errorf("group send calls = %d, want 3", n)
 	}
-	month := time.Now().In(quotaZone).Format("2006-01")
-	if got := counterValue(t, e.a.api.calls.WithLabelValues(apiGroupSend, month)); got != 3 {
+	if got := counterValue(t, e.a.api.calls.WithLabelValues(apiGroupSend)); got != 3 {
 		t.Errorf("counted %v group sends, want 3", got)
 	}
 }

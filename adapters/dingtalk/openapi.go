@@ -43,6 +43,7 @@ type apiClient struct {
 	red   *platform.Redactor
 	log   *slog.Logger
 	calls *prometheus.CounterVec
+	month *monthCalls
 
 	tokMu    sync.Mutex
 	token    string
@@ -52,15 +53,17 @@ type apiClient struct {
 func newAPIClient(cfg Config, red *platform.Redactor, log *slog.Logger, reg prometheus.Registerer) *apiClient {
 	calls := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "collabbot_dingtalk_openapi_calls_total",
-		Help: "DingTalk OpenAPI calls made, by API and month (China time), for watching the org's monthly quota.",
-	}, []string{"api", "month"})
+		Help: "DingTalk OpenAPI calls made since the process started, by API.",
+	}, []string{"api"})
 	calls = registerOrReuse(reg, calls, log)
+	month := registerOrReuse(reg, newMonthCalls(time.Now), log)
 	return &apiClient{
 		cfg:   cfg,
 		http:  &http.Client{Timeout: cfg.HTTPTimeout},
 		red:   red,
 		log:   log,
 		calls: calls,
+		month: month,
 	}
 }
 
@@ -83,7 +86,8 @@ func registerOrReuse[C prometheus.Collector](reg prometheus.Registerer, c C, log
 }
 
 func (c *apiClient) count(api string) {
-	c.calls.WithLabelValues(api, time.Now().In(quotaZone).Format("2006-01")).Inc()
+	c.calls.WithLabelValues(api).Inc()
+	c.month.inc(api)
 }
 
 // apiError is an OpenAPI error answer (or a session webhook's errcode).

@@ -53,6 +53,7 @@ type Adapter struct {
 	in      atomic.Pointer[intakeRef]
 	botID   atomic.Pointer[string]
 	running atomic.Bool
+	wsUp    atomic.Bool // the long connection is up (ws mode)
 
 	runCtx    context.Context // cancelled when Close gives up waiting
 	cancelRun context.CancelFunc
@@ -226,9 +227,16 @@ func (a *Adapter) startWS(ctx context.Context) error {
 		larkws.WithWebSocketDialer(&dialer),
 		larkws.WithLogger(sdkLogger{log: a.log, r: a.red}),
 		larkws.WithLogLevel(larkcore.LogLevelInfo),
-		larkws.WithOnReady(func() { readyOnce.Do(func() { close(ready) }) }),
-		larkws.WithOnReconnecting(func() { a.log.Warn("lark long connection lost, reconnecting") }),
+		larkws.WithOnReady(func() {
+			a.wsUp.Store(true)
+			readyOnce.Do(func() { close(ready) })
+		}),
+		larkws.WithOnReconnecting(func() {
+			a.wsUp.Store(false)
+			a.log.Warn("lark long connection lost, reconnecting")
+		}),
 		larkws.WithOnReconnected(func() {
+			a.wsUp.Store(true)
 			a.m.reconnects.Inc()
 			a.log.Info("lark long connection re-established")
 		}),
@@ -249,6 +257,7 @@ func (a *Adapter) startWS(ctx context.Context) error {
 	a.mu.Unlock()
 	go func() {
 		defer close(done)
+		defer a.wsUp.Store(false)
 		runErr = cli.Start(wsCtx)
 		if runErr != nil && wsCtx.Err() == nil {
 			a.log.Error("lark long connection stopped", "err", a.red.Clean(runErr.Error()))
@@ -278,6 +287,7 @@ func (a *Adapter) startWS(ctx context.Context) error {
 func (a *Adapter) Close() error {
 	a.closeOnce.Do(func() {
 		a.running.Store(false)
+		a.wsUp.Store(false)
 		a.mu.Lock()
 		a.started = true // a later Start fails
 		a.closed = true
@@ -311,6 +321,16 @@ func (a *Adapter) Close() error {
 		a.hc.CloseIdleConnections()
 	})
 	return a.closeErr
+}
+
+// Connected implements chat.Health: in ws mode the long connection is up
+// (false while the SDK reconnects); in webhook mode the adapter is started
+// and not closed.
+func (a *Adapter) Connected() bool {
+	if !a.running.Load() {
+		return false
+	}
+	return a.cfg.Mode == ModeWebhook || a.wsUp.Load()
 }
 
 // goTask runs f in a tracked goroutine unless the adapter is closing.

@@ -69,6 +69,10 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Limits apply to senders that do not report their own.
 	Limits chat.Limits
+	// Kinds are the outbox kinds that label the metrics as themselves
+	// (bot.OutboxKinds); any other kind is labelled "other". Nil keeps the
+	// first maxKindLabels kinds seen, then "other": bounded either way.
+	Kinds []string
 }
 
 // Stage sends the outbox. Create it with New.
@@ -131,7 +135,7 @@ func New(db *store.DB, opt Options) (*Stage, error) {
 	if opt.Limits == (chat.Limits{}) {
 		opt.Limits = chat.Limits{PerSecond: 10, ChatPerSecond: 1, ChatBurst: 5}
 	}
-	met, err := newMetrics(opt.Registerer)
+	met, err := newMetrics(opt.Registerer, opt.Kinds)
 	if err != nil {
 		return nil, err
 	}
@@ -453,10 +457,12 @@ func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held bool) (n
 		e.Attempts++
 	}
 	callCtx, cancel := context.WithTimeout(ctx, s.opt.CallTimeout)
+	start := time.Now()
 	err := ps.Send(callCtx, r)
+	s.met.latency.WithLabelValues(platformOf(e)).Observe(time.Since(start).Seconds())
 	cancel()
 	if err == nil {
-		s.met.sent.WithLabelValues(e.Kind, route.Name).Inc()
+		s.met.sent.WithLabelValues(s.met.kind(e.Kind), s.met.route(route.Name)).Inc()
 		e.SentAt = s.now()
 		return s.finish(e, store.OutboxSent, "", nil)
 	}
@@ -473,7 +479,7 @@ func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held bool) (n
 	if serr := s.save(e); serr != nil {
 		s.log.Error("deliver: save", "key", e.Key, "err", serr)
 	}
-	s.met.retries.WithLabelValues(string(reason)).Inc()
+	s.met.retries.WithLabelValues(reasonLabel(reason)).Inc()
 	wait := s.backoff(e.Attempts)
 	var se *chat.SendError
 	if errors.As(err, &se) && se.RetryAfter > wait {
@@ -494,7 +500,7 @@ func (s *Stage) finish(e *store.OutboxEntry, st store.OutboxState, reason chat.R
 		e.Error = err.Error()
 	}
 	if st == store.OutboxFailed {
-		s.met.failed.WithLabelValues(e.Kind, string(reason)).Inc()
+		s.met.failed.WithLabelValues(s.met.kind(e.Kind), reasonLabel(reason)).Inc()
 		s.log.Error("deliver: message given up", "key", e.Key, "kind", e.Kind, "reason", reason, "err", err)
 	}
 	if serr := s.save(e); serr != nil {
@@ -539,11 +545,18 @@ func (s *Stage) wakeAt(g store.GroupKey, d time.Duration) {
 
 func (s *Stage) updatePending() {
 	n := 0
+	var oldest time.Time
 	_ = s.db.View(func(tx *store.Tx) error {
 		n = tx.PendingOutboxCount()
+		oldest = oldestQueued(tx)
 		return nil
 	})
 	s.met.pending.Set(float64(n))
+	age := 0.0
+	if !oldest.IsZero() {
+		age = max(0, s.now().Sub(oldest).Seconds())
+	}
+	s.met.oldest.Set(age)
 }
 
 // ReasonOf is the failure class of a Send error.
@@ -577,33 +590,4 @@ func Ambiguous(err error) bool {
 		return false
 	}
 	return true
-}
-
-type metrics struct {
-	sent    *prometheus.CounterVec
-	failed  *prometheus.CounterVec
-	retries *prometheus.CounterVec
-	pending prometheus.Gauge
-}
-
-func newMetrics(reg prometheus.Registerer) (*metrics, error) {
-	m := &metrics{
-		sent: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "collabbot_outbox_sent_total",
-			Help: "Outgoing messages posted, by kind and route."}, []string{"kind", "route"}),
-		failed: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "collabbot_outbox_failed_total",
-			Help: "Outgoing messages given up, by kind and reason."}, []string{"kind", "reason"}),
-		retries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "collabbot_outbox_retries_total",
-			Help: "Sends retried after a retryable failure, by reason."}, []string{"reason"}),
-		pending: prometheus.NewGauge(prometheus.GaugeOpts{Name: "collabbot_outbox_pending",
-			Help: "Outgoing messages recorded but not yet sent."}),
-	}
-	if reg == nil {
-		return m, nil
-	}
-	for _, c := range []prometheus.Collector{m.sent, m.failed, m.retries, m.pending} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
-	}
-	return m, nil
 }

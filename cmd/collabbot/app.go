@@ -104,13 +104,13 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
 		log.Warn("the store is too big to check completely at every start: back it up and run collabbot check-db on the copy for a full check",
 			"path", cfg.Store.Path, "bytes", rep.Size)
 	}
-	b, err := bot.New(bot.Config{Store: db, Calendar: cal, Defaults: def, Admins: cfg.BotAdmins(), Now: now, Log: log})
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	b, err := bot.New(bot.Config{Store: db, Calendar: cal, Defaults: def, Admins: cfg.BotAdmins(), Now: now, Log: log, Registerer: reg})
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return &app{cfg: cfg, log: log, db: db, bot: b, reg: reg, mux: http.NewServeMux()}, nil
 }
 
@@ -119,7 +119,7 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
 // process whatever an earlier run accepted and did not finish. now is the
 // bot's clock.
 func (a *app) startPipeline(ctx context.Context, now func() time.Time) error {
-	st, err := deliver.New(a.db, deliver.Options{Now: now, Hold: a.bot.Hold, Log: a.log, Registerer: a.reg})
+	st, err := deliver.New(a.db, deliver.Options{Now: now, Hold: a.bot.Hold, Log: a.log, Registerer: a.reg, Kinds: bot.OutboxKinds()})
 	if err != nil {
 		return err
 	}
@@ -173,9 +173,7 @@ func (a *app) startHTTP() error {
 	for _, w := range a.cfg.HTTP.warnings() {
 		a.log.Warn(w)
 	}
-	a.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "ok\n")
-	})
+	a.mux.HandleFunc("GET /healthz", a.serveHealth)
 	a.mux.Handle("GET /metrics", promhttp.HandlerFor(a.reg, promhttp.HandlerOpts{Registry: a.reg}))
 	admin := http.NewServeMux()
 	admin.HandleFunc("GET /admin/backup", a.serveBackup)
