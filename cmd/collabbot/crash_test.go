@@ -88,6 +88,7 @@ type botProc struct {
 	cmd        *exec.Cmd
 	exited     chan struct{}
 	expecting  bool // we asked it to stop
+	killed     bool // this instance was sent SIGKILL already
 	starts     int
 	kills      int
 	terms      int
@@ -121,7 +122,7 @@ func (b *botProc) start() {
 		b.t.Fatalf("start collabbot: %v", err)
 	}
 	ch := make(chan struct{})
-	b.cmd, b.exited, b.expecting = cmd, ch, false
+	b.cmd, b.exited, b.expecting, b.killed = cmd, ch, false, false
 	n := b.starts
 	go func() {
 		err := cmd.Wait()
@@ -163,10 +164,17 @@ func (b *botProc) killNow() bool {
 		return false
 	default:
 	}
+	if b.killed {
+		// Two chosen acks can reach the same instance before its exit
+		// is seen: it is one kill, and the caller must not wait on the
+		// next instance for it.
+		return false
+	}
 	b.expecting = true
 	if b.cmd.Process.Kill() != nil {
 		return false
 	}
+	b.killed = true
 	b.kills++
 	return true
 }
