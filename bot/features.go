@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"collabbot/bot/chat"
@@ -91,4 +92,49 @@ func (b *Bot) recordScheduled(tx *store.Tx, g store.GroupKey, kind, key string, 
 	}
 	return tx.AddOutbox(&store.OutboxEntry{Key: key, Group: g, Kind: kind, Urgent: urgent, AtMostOnce: true,
 		State: store.OutboxPending, Occasion: occasion, DecidedAt: now, Message: msg})
+}
+
+// dueByGroup is the shape every feature's timed decisions share: a read
+// pass finds the groups owing something at now (owes), then one write
+// transaction per such group decides again on fresh state (record), so a
+// message is decided exactly once even if state changed in between.
+// record reports whether it put anything in the outbox. A failing group is
+// logged and does not stop the others.
+func (b *Bot) dueByGroup(what string, owes func(tx *store.Tx, g *store.Group) (bool, error),
+	record func(tx *store.Tx, g *store.Group) (bool, error)) ([]store.GroupKey, error) {
+	var todo []store.GroupKey
+	err := b.db.View(func(tx *store.Tx) error {
+		return tx.Groups(func(g *store.Group) error {
+			owed, err := owes(tx, g)
+			if owed {
+				todo = append(todo, g.Key)
+			}
+			return err
+		})
+	})
+	if err != nil || len(todo) == 0 {
+		return nil, err
+	}
+	var touched []store.GroupKey
+	var errs []error
+	for _, k := range todo {
+		posted := false
+		err := b.db.Update(func(tx *store.Tx) error {
+			g, err := tx.Group(k)
+			if err != nil {
+				return err
+			}
+			posted, err = record(tx, g)
+			return err
+		})
+		if err != nil {
+			b.log.Error(what, "group", k.String(), "err", err)
+			errs = append(errs, fmt.Errorf("group %s: %w", k, err))
+			continue
+		}
+		if posted {
+			touched = append(touched, k)
+		}
+	}
+	return touched, errors.Join(errs...)
 }

@@ -907,62 +907,35 @@ func incidentOwedAt(inc *store.Incident, now time.Time) []incidentOwed {
 // groups owing some, then one write transaction per group decides them
 // again on fresh state.
 func (b *Bot) incidentsDue(now time.Time) ([]store.GroupKey, error) {
-	var todo []store.GroupKey
-	err := b.db.View(func(tx *store.Tx) error {
-		return tx.Groups(func(g *store.Group) error {
-			owed := false
-			err := tx.Incidents(g.Key, func(i *store.Incident) error {
-				owed = owed || len(incidentOwedAt(i, now)) > 0
-				return nil
-			})
-			if owed {
-				todo = append(todo, g.Key)
-			}
-			return err
-		})
-	})
-	if err != nil || len(todo) == 0 {
-		return nil, err
-	}
-	var touched []store.GroupKey
-	var errs []error
-	for _, k := range todo {
-		posted := false
-		err := b.db.Update(func(tx *store.Tx) error {
-			posted = false
-			g, err := tx.Group(k)
-			if err != nil {
-				return err
-			}
-			set := b.effective(g)
-			var incs []*store.Incident
-			if err := tx.Incidents(k, func(i *store.Incident) error {
-				incs = append(incs, i)
-				return nil
-			}); err != nil {
-				return err
-			}
-			for _, inc := range incs {
-				for _, o := range incidentOwedAt(inc, now) {
-					p, err := b.incidentPing(tx, set, inc, o, now)
-					if err != nil {
-						return err
-					}
-					posted = posted || p
-				}
-			}
+	owes := func(tx *store.Tx, g *store.Group) (bool, error) {
+		owed := false
+		err := tx.Incidents(g.Key, func(i *store.Incident) error {
+			owed = owed || len(incidentOwedAt(i, now)) > 0
 			return nil
 		})
-		if err != nil {
-			b.log.Error("incident re-pings", "group", k.String(), "err", err)
-			errs = append(errs, fmt.Errorf("group %s: %w", k, err))
-			continue
-		}
-		if posted {
-			touched = append(touched, k)
-		}
+		return owed, err
 	}
-	return touched, errors.Join(errs...)
+	return b.dueByGroup("incident re-pings", owes, func(tx *store.Tx, g *store.Group) (bool, error) {
+		set := b.effective(g)
+		var incs []*store.Incident
+		if err := tx.Incidents(g.Key, func(i *store.Incident) error {
+			incs = append(incs, i)
+			return nil
+		}); err != nil {
+			return false, err
+		}
+		posted := false
+		for _, inc := range incs {
+			for _, o := range incidentOwedAt(inc, now) {
+				p, err := b.incidentPing(tx, set, inc, o, now)
+				if err != nil {
+					return false, err
+				}
+				posted = posted || p
+			}
+		}
+		return posted, nil
+	})
 }
 
 // incidentPing records one re-ping and its marker.

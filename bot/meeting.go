@@ -900,48 +900,26 @@ func (b *Bot) meetingOwed(set Effective, m *store.Meeting, now time.Time) (start
 // the groups, then one write transaction per group decides again on fresh
 // state and records each reminder with the meeting's bookkeeping.
 func (b *Bot) dueMeetings(now time.Time) ([]store.GroupKey, error) {
-	var todo []store.GroupKey
-	err := b.db.View(func(tx *store.Tx) error {
-		return tx.Groups(func(g *store.Group) error {
-			set := b.effective(g)
-			owed := false
-			err := tx.Meetings(g.Key, func(m *store.Meeting) error {
-				if s, n := b.meetingOwed(set, m, now); s || n > 0 {
-					owed = true
-				}
-				return nil
-			})
-			if owed {
-				todo = append(todo, g.Key)
+	owes := func(tx *store.Tx, g *store.Group) (bool, error) {
+		set := b.effective(g)
+		owed := false
+		err := tx.Meetings(g.Key, func(m *store.Meeting) error {
+			if s, n := b.meetingOwed(set, m, now); s || n > 0 {
+				owed = true
 			}
-			return err
+			return nil
 		})
+		return owed, err
+	}
+	return b.dueByGroup("meeting reminders", owes, func(tx *store.Tx, g *store.Group) (bool, error) {
+		return b.groupMeetings(tx, g, now)
 	})
-	if err != nil || len(todo) == 0 {
-		return nil, err
-	}
-	var touched []store.GroupKey
-	var errs []error
-	for _, k := range todo {
-		posted, err := b.groupMeetings(k, now)
-		if err != nil {
-			b.log.Error("meeting reminders", "group", k.String(), "err", err)
-			errs = append(errs, fmt.Errorf("group %s: %w", k, err))
-		}
-		if posted {
-			touched = append(touched, k)
-		}
-	}
-	return touched, errors.Join(errs...)
 }
 
-func (b *Bot) groupMeetings(k store.GroupKey, now time.Time) (posted bool, err error) {
-	err = b.db.Update(func(tx *store.Tx) error {
-		posted = false
-		g, err := tx.Group(k)
-		if err != nil {
-			return err
-		}
+// groupMeetings records the group's owed meeting reminders in tx.
+func (b *Bot) groupMeetings(tx *store.Tx, g *store.Group, now time.Time) (posted bool, err error) {
+	k := g.Key
+	err = func() error {
 		set := b.effective(g)
 		lang := set.Lang
 		var ms []*store.Meeting
@@ -987,6 +965,6 @@ func (b *Bot) groupMeetings(k store.GroupKey, now time.Time) (posted bool, err e
 			}
 		}
 		return nil
-	})
+	}()
 	return posted, err
 }

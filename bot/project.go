@@ -638,77 +638,50 @@ func (b *Bot) retroOwed(set Effective, p *store.Project, now time.Time) bool {
 // project close. A read-only pass finds the groups; one write transaction
 // per group decides again on fresh state.
 func (b *Bot) dueRetro(now time.Time) ([]store.GroupKey, error) {
-	var todo []store.GroupKey
-	err := b.db.View(func(tx *store.Tx) error {
-		return tx.Groups(func(g *store.Group) error {
-			p, err := tx.Project(g.Key)
-			if errors.Is(err, store.ErrNotFound) {
-				return nil
-			}
-			if err != nil {
-				b.log.Error("retro reminder", "group", g.Key.String(), "err", err)
-				return nil
-			}
-			if b.retroOwed(b.effective(g), p, now) {
-				todo = append(todo, g.Key)
-			}
-			return nil
-		})
-	})
-	if err != nil || len(todo) == 0 {
-		return nil, err
-	}
-	var touched []store.GroupKey
-	var errs []error
-	for _, k := range todo {
-		posted := false
-		err := b.db.Update(func(tx *store.Tx) error {
-			posted = false
-			g, err := tx.Group(k)
-			if err != nil {
-				return err
-			}
-			p, err := tx.Project(k)
-			if err != nil {
-				return err
-			}
-			set := b.effective(g)
-			if !b.retroOwed(set, p, now) {
-				return nil
-			}
-			p.RetroRemindedAt = now
-			if !p.RetroReportAt.IsZero() && !p.RetroReportAt.Before(p.ClosedAt) {
-				// The report is out already: nothing to remind of.
-				p.RetroSkipped = "report_done"
-				return tx.PutProject(p)
-			}
-			if err := tx.PutProject(p); err != nil {
-				return err
-			}
-			lang, loc := set.Lang, set.Location
-			goal := p.Goal
-			if goal == "" {
-				goal = tr(lang, pjUnset)
-			}
-			body := tr(lang, rtRemind, chat.Escape(goal), fmtTime(lang, p.ClosedAt, loc, now), retroDays(p), mention(p.Initiator)) +
-				"\n" + tr(lang, rtHowTo)
-			if n := len(p.Retro); n > 0 {
-				body += "\n" + tr(lang, rtCounts, retroCount(p, "highlight"), retroCount(p, "gap"), retroCount(p, "suggestion"))
-			}
-			title := tr(lang, rtRemindTitle)
-			rep := chat.Reply{Text: title + "\n" + body, Mentions: fromStoreUsers([]store.User{p.Initiator}),
-				Card: &chat.Card{Title: title, Template: "orange", Body: body}}
-			key := fmt.Sprintf("%s:%s:%d", kindRetro, k, p.ClosedAt.Unix())
-			posted, err = b.recordScheduled(tx, k, kindRetro, key, rep, false, b.retroAt(set, p), now)
-			return err
-		})
+	owes := func(tx *store.Tx, g *store.Group) (bool, error) {
+		p, err := tx.Project(g.Key)
+		if errors.Is(err, store.ErrNotFound) {
+			return false, nil
+		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("group %s: %w", k, err))
-			continue
+			b.log.Error("retro reminder", "group", g.Key.String(), "err", err)
+			return false, nil
 		}
-		if posted {
-			touched = append(touched, k)
-		}
+		return b.retroOwed(b.effective(g), p, now), nil
 	}
-	return touched, errors.Join(errs...)
+	return b.dueByGroup("retro reminder", owes, func(tx *store.Tx, g *store.Group) (bool, error) {
+		k := g.Key
+		p, err := tx.Project(k)
+		if err != nil {
+			return false, err
+		}
+		set := b.effective(g)
+		if !b.retroOwed(set, p, now) {
+			return false, nil
+		}
+		p.RetroRemindedAt = now
+		if !p.RetroReportAt.IsZero() && !p.RetroReportAt.Before(p.ClosedAt) {
+			// The report is out already: nothing to remind of.
+			p.RetroSkipped = "report_done"
+			return false, tx.PutProject(p)
+		}
+		if err := tx.PutProject(p); err != nil {
+			return false, err
+		}
+		lang, loc := set.Lang, set.Location
+		goal := p.Goal
+		if goal == "" {
+			goal = tr(lang, pjUnset)
+		}
+		body := tr(lang, rtRemind, chat.Escape(goal), fmtTime(lang, p.ClosedAt, loc, now), retroDays(p), mention(p.Initiator)) +
+			"\n" + tr(lang, rtHowTo)
+		if n := len(p.Retro); n > 0 {
+			body += "\n" + tr(lang, rtCounts, retroCount(p, "highlight"), retroCount(p, "gap"), retroCount(p, "suggestion"))
+		}
+		title := tr(lang, rtRemindTitle)
+		rep := chat.Reply{Text: title + "\n" + body, Mentions: fromStoreUsers([]store.User{p.Initiator}),
+			Card: &chat.Card{Title: title, Template: "orange", Body: body}}
+		key := fmt.Sprintf("%s:%s:%d", kindRetro, k, p.ClosedAt.Unix())
+		return b.recordScheduled(tx, k, kindRetro, key, rep, false, b.retroAt(set, p), now)
+	})
 }

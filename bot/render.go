@@ -16,8 +16,13 @@ func taskTitle(t *store.Task) string { return t.Topic + "-" + t.Item }
 
 var zhWeekdays = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
 
-// fmtTime renders an instant for a reply: "9月15日(周二) 18:00", with the
-// year only when it differs from now's.
+// FmtTime renders an instant the way replies do: "9月15日(周二) 18:00" /
+// "Tue Sep 15 18:00", with the year only when it differs from now's. The
+// web board uses it too, so a time reads the same everywhere.
+func FmtTime(lang string, t time.Time, loc *time.Location, now time.Time) string {
+	return fmtTime(lang, t, loc, now)
+}
+
 func fmtTime(lang string, t time.Time, loc *time.Location, now time.Time) string {
 	t = t.In(loc)
 	sameYear := t.Year() == now.In(loc).Year()

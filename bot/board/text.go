@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"collabbot/bot"
 	"collabbot/store"
 )
 
@@ -98,24 +99,9 @@ func labelsFor(lang string) labels {
 	return zh
 }
 
-var zhWeekdays = [...]string{"周日", "周一", "周二", "周三", "周四", "周五", "周六"}
-
-// fmtTime is the bot's own format: "9月15日(周二) 18:00" / "Tue Sep 15
-// 18:00", with the year only when it differs from now's.
+// fmtTime is the bot's own rendering of an instant.
 func fmtTime(lang string, t time.Time, loc *time.Location, now time.Time) string {
-	t = t.In(loc)
-	sameYear := t.Year() == now.In(loc).Year()
-	if lang == "en" {
-		if sameYear {
-			return t.Format("Mon Jan 2 15:04")
-		}
-		return t.Format("Mon Jan 2 2006 15:04")
-	}
-	s := fmt.Sprintf("%d月%d日(%s) %02d:%02d", t.Month(), t.Day(), zhWeekdays[t.Weekday()], t.Hour(), t.Minute())
-	if !sameYear {
-		s = fmt.Sprintf("%d年", t.Year()) + s
-	}
-	return s
+	return bot.FmtTime(lang, t, loc, now)
 }
 
 // overdueFor: "2天3小时" / "2d 3h", as the bot's replies say it.
