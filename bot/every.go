@@ -297,85 +297,53 @@ func (b *Bot) everyStop(r *request, args string) ([]chat.Reply, error) {
 // or a concurrent caller never creates one twice. The reminder engine
 // calls it every minute; an error in one group does not stop the others.
 func (b *Bot) DueRecurrences(now time.Time) ([]store.GroupKey, error) {
-	var todo []store.GroupKey
-	err := b.db.View(func(tx *store.Tx) error {
-		return tx.Groups(func(g *store.Group) error {
-			set := b.effective(g)
-			owed := false
-			err := tx.Recurrences(g.Key, func(rec *store.Recurrence) error {
-				if !owed {
-					_, _, owed = b.owedOccurrence(tx, set, rec, now)
-				}
-				return nil
-			})
-			if owed {
-				todo = append(todo, g.Key)
+	owes := func(tx *store.Tx, g *store.Group) (bool, error) {
+		set := b.effective(g)
+		owed := false
+		err := tx.Recurrences(g.Key, func(rec *store.Recurrence) error {
+			if !owed {
+				_, _, owed = b.owedOccurrence(tx, set, rec, now)
 			}
-			return err
+			return nil
 		})
+		return owed, err
+	}
+	return b.dueByGroup("recurring tasks", owes, func(tx *store.Tx, g *store.Group) (bool, error) {
+		return b.groupRecurrences(tx, g, now)
 	})
-	if err != nil || len(todo) == 0 {
-		return nil, err
-	}
-	var touched []store.GroupKey
-	var errs []error
-	for _, k := range todo {
-		posted, err := b.groupRecurrences(k, now)
-		if err != nil {
-			b.log.Error("recurring tasks", "group", k.String(), "err", err)
-			errs = append(errs, fmt.Errorf("group %s: %w", k, err))
-			continue
-		}
-		if posted {
-			touched = append(touched, k)
-		}
-	}
-	return touched, errors.Join(errs...)
 }
 
-// groupRecurrences decides one group's due occurrences in one write
-// transaction; a panic becomes an error so one group cannot stop the tick.
-func (b *Bot) groupRecurrences(k store.GroupKey, now time.Time) (posted bool, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			posted, err = false, fmt.Errorf("panic: %v", p)
+// groupRecurrences decides one group's due occurrences in tx.
+func (b *Bot) groupRecurrences(tx *store.Tx, g *store.Group, now time.Time) (bool, error) {
+	k := g.Key
+	set := b.effective(g)
+	var recs []*store.Recurrence
+	if err := tx.Recurrences(k, func(rec *store.Recurrence) error {
+		recs = append(recs, rec)
+		return nil
+	}); err != nil {
+		return false, err
+	}
+	posted := false
+	for _, rec := range recs {
+		occ, date, ok := b.owedOccurrence(tx, set, rec, now)
+		if !ok {
+			continue
 		}
-	}()
-	err = b.db.Update(func(tx *store.Tx) error {
-		posted = false
-		g, err := tx.Group(k)
+		rep, err := b.occur(tx, g, set, rec, occ, date, now)
 		if err != nil {
-			return err
+			return false, fmt.Errorf("recurrence R%d on %s: %w", rec.ID, date, err)
 		}
-		set := b.effective(g)
-		var recs []*store.Recurrence
-		if err := tx.Recurrences(k, func(rec *store.Recurrence) error {
-			recs = append(recs, rec)
-			return nil
-		}); err != nil {
-			return err
+		if rep == nil {
+			continue
 		}
-		for _, rec := range recs {
-			occ, date, ok := b.owedOccurrence(tx, set, rec, now)
-			if !ok {
-				continue
-			}
-			rep, err := b.occur(tx, g, set, rec, occ, date, now)
-			if err != nil {
-				return fmt.Errorf("recurrence R%d on %s: %w", rec.ID, date, err)
-			}
-			if rep == nil {
-				continue
-			}
-			if err := b.record(tx, k, kindReply, []chat.Reply{*rep}, now); err != nil {
-				return err
-			}
-			posted = true
+		if err := b.record(tx, k, kindReply, []chat.Reply{*rep}, now); err != nil {
+			return false, err
 		}
-		cutoff := now.In(set.Location).AddDate(0, 0, -recurrenceMarkerDays).Format(time.DateOnly)
-		_, err = tx.PruneOccurrences(k, cutoff)
-		return err
-	})
+		posted = true
+	}
+	cutoff := now.In(set.Location).AddDate(0, 0, -recurrenceMarkerDays).Format(time.DateOnly)
+	_, err := tx.PruneOccurrences(k, cutoff)
 	return posted, err
 }
 

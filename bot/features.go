@@ -119,7 +119,13 @@ func (b *Bot) dueByGroup(what string, owes func(tx *store.Tx, g *store.Group) (b
 	var errs []error
 	for _, k := range todo {
 		posted := false
-		err := b.db.Update(func(tx *store.Tx) error {
+		err := b.db.Update(func(tx *store.Tx) (err error) {
+			defer func() {
+				// One group's bad state must not stop the tick for all.
+				if p := recover(); p != nil {
+					posted, err = false, fmt.Errorf("panic: %v", p)
+				}
+			}()
 			g, err := tx.Group(k)
 			if err != nil {
 				return err

@@ -34,8 +34,6 @@ package bot
 //     reminds the owner of.
 
 import (
-	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -293,53 +291,27 @@ func unownedBefore(tx *store.Tx, g store.GroupKey, day time.Time) ([]*store.Task
 // dueReassign records, once a working day per group, the prompt asking the
 // initiators of unowned tasks to reassign them.
 func (b *Bot) dueReassign(now time.Time) ([]store.GroupKey, error) {
-	var todo []store.GroupKey
-	err := b.db.View(func(tx *store.Tx) error {
-		return tx.Groups(func(g *store.Group) error {
-			set := b.effective(g)
-			occ, ok := b.reassignOccasion(set, now)
-			if !ok || tx.OutboxHas(reassignKey(g.Key, occ)) {
-				return nil
-			}
-			ts, err := unownedBefore(tx, g.Key, dayStart(occ))
-			if len(ts) > 0 {
-				todo = append(todo, g.Key)
-			}
-			return err
-		})
-	})
-	if err != nil || len(todo) == 0 {
-		return nil, err
-	}
-	var touched []store.GroupKey
-	var errs []error
-	for _, k := range todo {
-		err := b.db.Update(func(tx *store.Tx) error {
-			g, err := tx.Group(k)
-			if err != nil {
-				return err
-			}
-			set := b.effective(g)
-			occ, ok := b.reassignOccasion(set, now)
-			if !ok {
-				return nil
-			}
-			ts, err := unownedBefore(tx, k, dayStart(occ))
-			if err != nil || len(ts) == 0 {
-				return err
-			}
-			rep := b.reassignPrompt(set, ts, now)
-			added, err := b.recordScheduled(tx, k, kindReassign, reassignKey(k, occ), rep, false, occ, now)
-			if added {
-				touched = append(touched, k)
-			}
-			return err
-		})
-		if err != nil {
-			errs = append(errs, fmt.Errorf("group %s: %w", k, err))
+	owes := func(tx *store.Tx, g *store.Group) (bool, error) {
+		occ, ok := b.reassignOccasion(b.effective(g), now)
+		if !ok || tx.OutboxHas(reassignKey(g.Key, occ)) {
+			return false, nil
 		}
+		ts, err := unownedBefore(tx, g.Key, dayStart(occ))
+		return len(ts) > 0, err
 	}
-	return touched, errors.Join(errs...)
+	return b.dueByGroup("reassign prompt", owes, func(tx *store.Tx, g *store.Group) (bool, error) {
+		set := b.effective(g)
+		occ, ok := b.reassignOccasion(set, now)
+		if !ok {
+			return false, nil
+		}
+		ts, err := unownedBefore(tx, g.Key, dayStart(occ))
+		if err != nil || len(ts) == 0 {
+			return false, err
+		}
+		rep := b.reassignPrompt(set, ts, now)
+		return b.recordScheduled(tx, g.Key, kindReassign, reassignKey(g.Key, occ), rep, false, occ, now)
+	})
 }
 
 func dayStart(t time.Time) time.Time {
