@@ -205,15 +205,47 @@ func (b *Bot) cmdStats(r *request, args string) ([]chat.Reply, error) {
 	if !ok {
 		return []chat.Reply{r.reply(tr(r.lang, stUsage, chat.Escape(clip(strings.TrimSpace(args), 40))))}, nil
 	}
+	var tasks []*store.Task
+	if err := r.tx.Tasks(r.key(), func(t *store.Task) error { tasks = append(tasks, t); return nil }); err != nil {
+		return nil, err
+	}
+	all, people := b.collectStats(r.set, tasks, p, r.now)
+	var sb strings.Builder
+	loc := r.set.Location
+	fmt.Fprintf(&sb, "%s\n", tr(r.lang, stTitle, p.label, fmtTime(r.lang, p.from, loc, r.now), fmtTime(r.lang, p.to, loc, r.now)))
+	if len(people) == 0 {
+		sb.WriteString(tr(r.lang, stNone))
+		return []chat.Reply{r.reply(sb.String())}, nil
+	}
+	sb.WriteString(statsLine(r.lang, tr(r.lang, stGroup), &all) + "\n")
+	sb.WriteString(tr(r.lang, stByOwner) + "\n")
+	for i, s := range people {
+		if i == maxStatsPeople {
+			sb.WriteString(tr(r.lang, stMore, len(people)-i) + "\n")
+			break
+		}
+		who := tr(r.lang, stUnowned)
+		if !s.user.IsZero() {
+			who = chat.Escape(clip(s.user.Name, 40))
+		}
+		sb.WriteString(statsLine(r.lang, who, s) + "\n")
+	}
+	sb.WriteString(tr(r.lang, stNotes, FormatClock(r.set.DailyNudge)))
+	return []chat.Reply{r.reply(sb.String())}, nil
+}
+
+// collectStats sums the period's figures per owner (most tasks first) and
+// for the group; cancelled tasks do not count.
+func (b *Bot) collectStats(set Effective, tasks []*store.Task, p statsPeriod, now time.Time) (statLine, []*statLine) {
 	byOwner := map[string]*statLine{}
-	err := r.tx.Tasks(r.key(), func(t *store.Task) error {
+	for _, t := range tasks {
 		if t.Status == store.StatusCancelled {
-			return nil
+			continue
 		}
 		var one statLine
-		b.taskStats(&one, r.set, t, p, r.now)
+		b.taskStats(&one, set, t, p, now)
 		if one.owned == 0 {
-			return nil
+			continue
 		}
 		s := byOwner[t.Owner.ID]
 		if s == nil {
@@ -222,17 +254,6 @@ func (b *Bot) cmdStats(r *request, args string) ([]chat.Reply, error) {
 		}
 		s.user = t.Owner // the newest task's name for them
 		s.add(&one)
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var sb strings.Builder
-	loc := r.set.Location
-	fmt.Fprintf(&sb, "%s\n", tr(r.lang, stTitle, p.label, fmtTime(r.lang, p.from, loc, r.now), fmtTime(r.lang, p.to, loc, r.now)))
-	if len(byOwner) == 0 {
-		sb.WriteString(tr(r.lang, stNone))
-		return []chat.Reply{r.reply(sb.String())}, nil
 	}
 	var people []*statLine
 	var all statLine
@@ -250,21 +271,59 @@ func (b *Bot) cmdStats(r *request, args string) ([]chat.Reply, error) {
 		}
 		return a.user.ID < c.user.ID
 	})
-	sb.WriteString(statsLine(r.lang, tr(r.lang, stGroup), &all) + "\n")
-	sb.WriteString(tr(r.lang, stByOwner) + "\n")
-	for i, s := range people {
-		if i == maxStatsPeople {
-			sb.WriteString(tr(r.lang, stMore, len(people)-i) + "\n")
-			break
-		}
-		who := tr(r.lang, stUnowned)
-		if !s.user.IsZero() {
-			who = chat.Escape(clip(s.user.Name, 40))
-		}
-		sb.WriteString(statsLine(r.lang, who, s) + "\n")
+	return all, people
+}
+
+// StatsRow is one owner's (or the group's) figures, for the web board.
+type StatsRow struct {
+	Name                string
+	Owned, OnTime, Late int
+	Open                int     // owned, neither on time nor late (yet)
+	LateDays            float64 // average lateness in working days
+	AckText, RateText   string  // as the chat reply writes them
+	Help                int
+}
+
+// StatsReport is a period's figures for the web board.
+type StatsReport struct {
+	Label    string
+	From, To time.Time
+	Group    StatsRow
+	People   []StatsRow
+}
+
+// Stats computes the /stats figures of tasks for period (the /stats
+// argument: 本月, 30天, last week…); ok is false for a period it does not
+// know.
+func (b *Bot) Stats(set Effective, tasks []*store.Task, period string, now time.Time) (StatsReport, bool) {
+	p, ok := parseStatsPeriod(set.Lang, period, now, set.Location)
+	if !ok {
+		return StatsReport{}, false
 	}
-	sb.WriteString(tr(r.lang, stNotes, FormatClock(r.set.DailyNudge)))
-	return []chat.Reply{r.reply(sb.String())}, nil
+	all, people := b.collectStats(set, tasks, p, now)
+	row := func(name string, s *statLine) StatsRow {
+		r := StatsRow{Name: name, Owned: s.owned, OnTime: s.onTime, Late: s.late, Help: s.help,
+			Open: max(0, s.owned-s.onTime-s.late), AckText: "—", RateText: "—"}
+		if s.late > 0 {
+			r.LateDays = float64(s.lateSum) / float64(24*time.Hour) / float64(s.late)
+		}
+		if s.acks > 0 {
+			r.AckText = overdueFor(set.Lang, (s.ackSum / time.Duration(s.acks)).Round(time.Minute))
+		}
+		if s.openDays > 0 {
+			r.RateText = fmt.Sprintf("%d%%", s.updDays*100/s.openDays)
+		}
+		return r
+	}
+	rep := StatsReport{Label: p.label, From: p.from, To: p.to, Group: row(tr(set.Lang, stGroup), &all)}
+	for _, s := range people {
+		name := tr(set.Lang, stUnowned)
+		if !s.user.IsZero() {
+			name = s.user.Name
+		}
+		rep.People = append(rep.People, row(name, s))
+	}
+	return rep, true
 }
 
 // statsLine renders one line of figures.

@@ -59,6 +59,7 @@ func New(b *bot.Bot, o Options) *Handler {
 func (h *Handler) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /b/{token}", h.serveBoard)
 	mux.HandleFunc("GET /b/{token}/t/{id}", h.serveTask)
+	mux.HandleFunc("GET /b/{token}/stats", h.serveStats)
 	mux.HandleFunc("GET /b/{token}/export.xlsx", func(w http.ResponseWriter, r *http.Request) { h.serveExport(w, r, "xlsx") })
 	mux.HandleFunc("GET /b/{token}/export.csv", func(w http.ResponseWriter, r *http.Request) { h.serveExport(w, r, "csv") })
 }

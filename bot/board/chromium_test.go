@@ -131,6 +131,10 @@ func TestBoardInChromium(t *testing.T) {
 		t.Errorf("task 3 title %q lacks the script tag as text", title)
 	}
 
+	// The stats page draws its bars.
+	must("stats", chromedp.Do(ctx, chromedp.Navigate(board+"/stats"), chromedp.WaitVisible(chromedp.CSS("#chart"))))
+	shot(t, ctx, "stats-desktop.png")
+
 	// A phone: the table becomes stacked rows.
 	must("phone layout", chromedp.Do(ctx,
 		chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2)),

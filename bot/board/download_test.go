@@ -39,3 +39,30 @@ func TestBoardDownloads(t *testing.T) {
 		t.Errorf("made-up token: %d, want 404", code)
 	}
 }
+
+// The stats page: the group's and each owner's figures, a bar per owner in
+// inline SVG, names escaped; an unknown period is said so.
+func TestBoardStatsPage(t *testing.T) {
+	f := seed(t)
+	code, body, _ := f.get("/b/" + f.token + "/stats")
+	if code != 200 {
+		t.Fatalf("stats: %d %s", code, body)
+	}
+	for _, want := range []string{`<svg id="chart"`, "<th>负责人</th>", "张三", "王五", "全组"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("stats page lacks %q", want)
+		}
+	}
+	if strings.Count(body, "<rect") != 3*strings.Count(body, `<text x="0"`) || !strings.Contains(body, "<rect") {
+		t.Errorf("want three bars per owner:\n%s", body)
+	}
+	if _, body, _ := f.get("/b/" + f.token + "/stats?period=nonsense"); !strings.Contains(body, "不认识这个时间段") {
+		t.Errorf("unknown period not said")
+	}
+	if _, body, _ := f.get("/b/" + f.token + "/stats?lang=en&period=last%20week"); !strings.Contains(body, "Owned") {
+		t.Errorf("English stats page")
+	}
+	if code, _, _ := f.get("/b/nope/stats"); code != 404 {
+		t.Errorf("made-up token: %d", code)
+	}
+}

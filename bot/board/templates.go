@@ -82,7 +82,7 @@ var boardTmpl = template.Must(template.New("board").Parse(head + `{{template "he
 <body>
 <header>
 <h1>{{.Title}} · {{.L.Board}}</h1>
-<p class="meta">{{.L.Updated}} {{.Now}} · <a href="{{.OtherURL}}" hreflang="{{if eq .Lang "en"}}zh{{else}}en{{end}}">{{.OtherLang}}</a></p>
+<p class="meta">{{.L.Updated}} {{.Now}} · <a href="{{.OtherURL}}" hreflang="{{if eq .Lang "en"}}zh{{else}}en{{end}}">{{.OtherLang}}</a> · <a href="{{.Self}}/stats{{if eq .Lang "en"}}?lang=en{{end}}">{{if eq .Lang "en"}}Stats{{else}}统计{{end}}</a> · <a href="{{.Self}}/export.xlsx">{{if eq .Lang "en"}}Download (XLSX){{else}}下载表格{{end}}</a></p>
 <ul class="stats"><li>{{.Active}} {{.L.ActiveN}}</li><li class="n-overdue">{{.Overdue}} {{.L.OverdueN}}</li><li class="n-risk">{{.AtRisk}} {{.L.AtRiskN}}</li><li>{{.Help}} {{.L.HelpN}}</li><li>{{.Review}} {{.L.ReviewN}}</li></ul>
 </header>
 <main>
