@@ -60,12 +60,15 @@ func humanDuration(lang string, d time.Duration) string {
 	return d.String()
 }
 
-// overdueFor: "2天3小时" / "2d 3h".
 // lateBy is how overdue t is in working time: weekends and holidays are
 // nobody's fault, so they do not count.
 func (b *Bot) lateBy(set Effective, t *store.Task, now time.Time) time.Duration {
 	return rules.WorkingDuration(b.cal, set.Location, t.Due, now)
 }
+
+// OverdueFor writes a lateness: "2天3小时" / "2d 3h". The web board uses
+// it too.
+func OverdueFor(lang string, d time.Duration) string { return overdueFor(lang, d) }
 
 func overdueFor(lang string, d time.Duration) string {
 	days := int(d / (24 * time.Hour))

@@ -276,48 +276,38 @@ func parseDeadlineExpr(s string, opt Options) dresult {
 	}
 	y, m, d := opt.Now.Date()
 	p.today = time.Date(y, m, d, 0, 0, 0, 0, opt.Loc)
-	english := hasASCIILetter(p.s)
-	for alt := 0; alt < 6; alt++ {
-		p.i, p.suggest = 0, ""
-		var (
-			due  time.Time
-			code Code
-			ok   bool
-		)
-		switch alt {
-		case 0:
-			due, code, ok = p.duration()
-		case 1:
-			due, code, ok = p.workdays()
-		case 2:
-			due, code, ok = p.periodEnd()
-		case 3:
-			due, code, ok = p.dated()
-		case 4:
-			due, code, ok = p.timeOnly()
-		case 5:
-			// English words: only when there are ASCII letters, so that
-			// Chinese deadlines pay nothing for them.
-			if !english {
-				continue
-			}
-			due, code, ok = p.english()
+	alts := []func() (time.Time, Code, bool){p.duration, p.workdays, p.periodEnd, p.dated, p.timeOnly}
+	if hasASCIILetter(p.s) {
+		// English words only when there are ASCII letters, so that Chinese
+		// deadlines pay nothing for them.
+		alts = append(alts, p.english)
+	}
+	if due, code, ok := p.firstWhole(0, alts...); ok {
+		if code == "" && due.Before(opt.Now) {
+			code = CodePast
 		}
-		if ok && p.eof() {
-			if code == "" && due.Before(opt.Now) {
-				code = CodePast
-			}
-			dl := dresult{due: due, code: code, ok: true}
-			if code != "" {
-				dl.due = time.Time{}
-			}
-			if code == CodePast {
-				dl.suggest = p.suggest
-			}
-			return dl
+		dl := dresult{due: due, code: code, ok: true}
+		if code != "" {
+			dl.due = time.Time{}
 		}
+		if code == CodePast {
+			dl.suggest = p.suggest
+		}
+		return dl
 	}
 	return dresult{}
+}
+
+// firstWhole tries each reading from position from and returns the first
+// that consumes the whole expression; each starts afresh.
+func (p *dparser) firstWhole(from int, alts ...func() (time.Time, Code, bool)) (time.Time, Code, bool) {
+	for _, alt := range alts {
+		p.i, p.suggest, p.needClock = from, "", false
+		if due, code, ok := alt(); ok && p.eof() {
+			return due, code, true
+		}
+	}
+	return time.Time{}, "", false
 }
 
 func hasASCIILetter(s []rune) bool {

@@ -62,33 +62,7 @@ func (p *dparser) english() (time.Time, Code, bool) {
 	if !p.seq("no", "later", "than") && !p.seq("due", "by") {
 		p.word("by", "before", "due", "until", "till")
 	}
-	from := p.i
-	for alt := 0; alt < 6; alt++ {
-		p.i, p.suggest, p.needClock = from, "", false
-		var (
-			due  time.Time
-			code Code
-			ok   bool
-		)
-		switch alt {
-		case 0:
-			due, code, ok = p.eDuration()
-		case 1:
-			due, code, ok = p.eWorkdays()
-		case 2:
-			due, code, ok = p.ePeriod()
-		case 3:
-			due, code, ok = p.eDated()
-		case 4:
-			due, code, ok = p.eClockFirst()
-		case 5:
-			due, code, ok = p.eTimeOnly()
-		}
-		if ok && p.eof() {
-			return due, code, true
-		}
-	}
-	return time.Time{}, "", false
+	return p.firstWhole(p.i, p.eDuration, p.eWorkdays, p.ePeriod, p.eDated, p.eClockFirst, p.eTimeOnly)
 }
 
 var enNumbers = []string{"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}

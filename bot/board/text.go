@@ -1,7 +1,6 @@
 package board
 
 import (
-	"fmt"
 	"time"
 
 	"collabbot/bot"
@@ -104,25 +103,5 @@ func fmtTime(lang string, t time.Time, loc *time.Location, now time.Time) string
 	return bot.FmtTime(lang, t, loc, now)
 }
 
-// overdueFor: "2天3小时" / "2d 3h", as the bot's replies say it.
-func overdueFor(lang string, d time.Duration) string {
-	days := int(d / (24 * time.Hour))
-	hours := int((d % (24 * time.Hour)) / time.Hour)
-	mins := int((d % time.Hour) / time.Minute)
-	if lang == "en" {
-		switch {
-		case days > 0:
-			return fmt.Sprintf("%dd %dh", days, hours)
-		case hours > 0:
-			return fmt.Sprintf("%dh %dm", hours, mins)
-		}
-		return fmt.Sprintf("%dm", mins)
-	}
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%d天%d小时", days, hours)
-	case hours > 0:
-		return fmt.Sprintf("%d小时%d分钟", hours, mins)
-	}
-	return fmt.Sprintf("%d分钟", mins)
-}
+// overdueFor is the bot's own rendering of a lateness.
+func overdueFor(lang string, d time.Duration) string { return bot.OverdueFor(lang, d) }
