@@ -184,18 +184,37 @@ func (b *Bot) listLine(lang string, set Effective, t *store.Task, now time.Time)
 // and as overdue, like the work itself would.
 func (b *Bot) waiting(set Effective, t *store.Task, now time.Time) []string {
 	var out []string
-	if t.Status == store.StatusDone && !t.DoneAt.IsZero() {
-		if d := rules.WorkingDuration(b.cal, set.Location, t.DoneAt, now); d > set.ReviewWindow {
-			out = append(out, tr(set.Lang, wordReviewLate, overdueFor(set.Lang, d)))
-		}
+	w := b.Waits(set, t, now)
+	if w.ReviewLate {
+		out = append(out, tr(set.Lang, wordReviewLate, overdueFor(set.Lang, w.Review)))
 	}
-	if i := t.PendingDelay(); i >= 0 && t.Status == store.StatusOpen {
-		d := t.Delays[i]
-		if w := rules.WorkingDuration(b.cal, set.Location, d.At, now); w > set.ReviewWindow || now.After(t.Due) {
-			out = append(out, tr(set.Lang, wordApprovalLate, overdueFor(set.Lang, w)))
-		}
+	if w.ApprovalLate {
+		out = append(out, tr(set.Lang, wordApprovalLate, overdueFor(set.Lang, w.Approval)))
 	}
 	return out
+}
+
+// Wait says, in working time, how long a task has waited for a decision
+// past its window: a review after /done, an approval of a delay request
+// (also late once the original due time has passed). The chat lists, the
+// weekly summary and the web board all use it.
+type Wait struct {
+	ReviewLate, ApprovalLate bool
+	Review, Approval         time.Duration // how long it has waited
+}
+
+// Waits is the one rule for late reviews and approvals.
+func (b *Bot) Waits(set Effective, t *store.Task, now time.Time) Wait {
+	var w Wait
+	if t.Status == store.StatusDone && !t.DoneAt.IsZero() {
+		w.Review = rules.WorkingDuration(b.cal, set.Location, t.DoneAt, now)
+		w.ReviewLate = w.Review > set.ReviewWindow
+	}
+	if i := t.PendingDelay(); i >= 0 && t.Status == store.StatusOpen {
+		w.Approval = rules.WorkingDuration(b.cal, set.Location, t.Delays[i].At, now)
+		w.ApprovalLate = w.Approval > set.ReviewWindow || now.After(t.Due)
+	}
+	return w
 }
 
 // taskCard is the interactive face of a task; text is the same content for

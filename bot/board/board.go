@@ -414,12 +414,11 @@ func (h *Handler) boardPage(gd *groupData, q query, token string, now time.Time)
 	l := labelsFor(lang)
 	p := boardPageData{L: l, Lang: lang, Q: q, Title: groupTitle(l, gd.group), Total: len(gd.tasks),
 		Now: fmtTime(lang, now, gd.set.Location, now), Self: token, CellLabels: cellLabels(l)}
-	cal := h.bot.Calendar()
 	owners := map[string]string{}
 	rows := make([]row, 0, len(gd.tasks))
 	for _, t := range gd.tasks {
 		owners[t.Owner.ID] = t.Owner.Name
-		rw := makeRow(lang, l, cal, gd.set, t, now)
+		rw := makeRow(lang, l, h.bot, gd.set, t, now)
 		if !rw.Closed {
 			p.Active++
 		}
@@ -555,7 +554,8 @@ func userNames(us []store.User) string {
 // it is not overdue but someone raised a risk with no update since, asked
 // for help, asked for a delay, waits for a review or approval past its
 // window, or is due within the group's warning window (warn_workdays).
-func makeRow(lang string, l labels, cal rules.Calendar, set bot.Effective, t *store.Task, now time.Time) row {
+func makeRow(lang string, l labels, b *bot.Bot, set bot.Effective, t *store.Task, now time.Time) row {
+	cal := b.Calendar()
 	rw := row{ID: t.ID, Topic: t.Topic, Item: t.Item, Request: t.Request,
 		Owner: t.Owner.Name, Collaborators: userNames(t.Collaborators), Initiator: t.Initiator.Name,
 		Percent: t.Percent, Closed: t.Status.Closed(),
@@ -585,20 +585,18 @@ func makeRow(lang string, l labels, cal rules.Calendar, set bot.Effective, t *st
 	if rw.Help != "" {
 		risky = true
 	}
-	if i := t.PendingDelay(); i >= 0 && t.Status == store.StatusOpen {
+	wait := b.Waits(set, t, now)
+	if t.PendingDelay() >= 0 && t.Status == store.StatusOpen {
 		risky = true
-		d := t.Delays[i]
 		note := l.DelayPending
-		if w := rules.WorkingDuration(cal, set.Location, d.At, now); w > set.ReviewWindow {
-			note = l.ApprovalLate + " " + overdueFor(lang, w)
+		if wait.ApprovalLate {
+			note = l.ApprovalLate + " " + overdueFor(lang, wait.Approval)
 		}
 		rw.Notes = append(rw.Notes, note)
 	}
-	if t.Status == store.StatusDone && !t.DoneAt.IsZero() {
-		if d := rules.WorkingDuration(cal, set.Location, t.DoneAt, now); d > set.ReviewWindow {
-			risky = true
-			rw.Notes = append(rw.Notes, l.ReviewLate+" "+overdueFor(lang, d))
-		}
+	if wait.ReviewLate {
+		risky = true
+		rw.Notes = append(rw.Notes, l.ReviewLate+" "+overdueFor(lang, wait.Review))
 	}
 	if t.Status == store.StatusOpen && !rw.Overdue && set.WarnWorkdays > 0 &&
 		t.Due.Sub(now) <= time.Duration(2*set.WarnWorkdays+14)*24*time.Hour {
@@ -641,7 +639,7 @@ func (h *Handler) taskPage(gd *groupData, hist []store.HistoryEntry, q query, to
 	}
 	p := taskPageData{L: l, Lang: lang, Title: groupTitle(l, gd.group), Now: ft(now),
 		Back:    "../../" + token + langQuery(q.Lang),
-		Row:     makeRow(lang, l, h.bot.Calendar(), gd.set, t, now),
+		Row:     makeRow(lang, l, h.bot, gd.set, t, now),
 		Created: ft(t.CreatedAt), Acked: ft(t.AckedAt), Deadline: t.Deadline}
 	if !t.OriginalDue.IsZero() && !t.OriginalDue.Equal(t.Due) {
 		p.Original = ft(t.OriginalDue)
