@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -14,16 +13,7 @@ import (
 
 var bucketFileHints = []byte("filehints")
 
-func (t *Tx) fileHints(k GroupKey) (*bolt.Bucket, error) {
-	gb := groupBucket(t.tx, k)
-	if gb == nil {
-		return nil, fmt.Errorf("group %s: %w", k, ErrNotFound)
-	}
-	if b := gb.Bucket(bucketFileHints); b != nil || !t.tx.Writable() {
-		return b, nil
-	}
-	return gb.CreateBucket(bucketFileHints)
-}
+func (t *Tx) fileHints(k GroupKey) (*bolt.Bucket, error) { return t.groupSub(k, bucketFileHints) }
 
 // FileHinted reports whether the file, or the person on that date
 // (YYYY-MM-DD), was already given a hint.

@@ -73,6 +73,31 @@ func groupBucket(tx *bolt.Tx, k GroupKey) *bolt.Bucket {
 	return tx.Bucket(bucketGroups).Bucket(k.bytes())
 }
 
+// groupSub returns the bucket at path inside group k's bucket (e.g.
+// "incident", "items"): created in a write transaction, nil in a read one
+// when it does not exist yet, so features add their data to a group
+// without a schema change. A missing group is ErrNotFound.
+func (t *Tx) groupSub(k GroupKey, path ...[]byte) (*bolt.Bucket, error) {
+	b := groupBucket(t.tx, k)
+	if b == nil {
+		return nil, fmt.Errorf("group %s: %w", k, ErrNotFound)
+	}
+	for _, name := range path {
+		next := b.Bucket(name)
+		if next == nil {
+			if !t.tx.Writable() {
+				return nil, nil
+			}
+			var err error
+			if next, err = b.CreateBucket(name); err != nil {
+				return nil, err
+			}
+		}
+		b = next
+	}
+	return b, nil
+}
+
 // Group returns the group, or ErrNotFound.
 func (t *Tx) Group(k GroupKey) (*Group, error) {
 	b := groupBucket(t.tx, k)

@@ -83,30 +83,12 @@ type Incident struct {
 func (i *Incident) Open() bool { return i.ResolvedAt.IsZero() }
 
 // incident returns the group's incident bucket, or its sub-bucket name
-// when name is set: created in a write transaction, nil in a read one
-// when it does not exist yet.
+// when name is set (see groupSub).
 func (t *Tx) incident(k GroupKey, name []byte) (*bolt.Bucket, error) {
-	gb := groupBucket(t.tx, k)
-	if gb == nil {
-		return nil, fmt.Errorf("group %s: %w", k, ErrNotFound)
-	}
-	ib := gb.Bucket(bucketIncident)
-	if ib == nil {
-		if !t.tx.Writable() {
-			return nil, nil
-		}
-		var err error
-		if ib, err = gb.CreateBucket(bucketIncident); err != nil {
-			return nil, err
-		}
-	}
 	if name == nil {
-		return ib, nil
+		return t.groupSub(k, bucketIncident)
 	}
-	if b := ib.Bucket(name); b != nil || !t.tx.Writable() {
-		return b, nil
-	}
-	return ib.CreateBucket(name)
+	return t.groupSub(k, bucketIncident, name)
 }
 
 // IncidentConfig returns the group's incident settings (zero when never

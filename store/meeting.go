@@ -64,18 +64,8 @@ func (m *Meeting) Cancelled() bool { return !m.CancelledAt.IsZero() }
 // HasMinutes reports whether minutes were posted.
 func (m *Meeting) HasMinutes() bool { return len(m.Minutes) > 0 }
 
-// meetings returns the group's meetings bucket: created in a write
-// transaction, nil in a read one when it does not exist yet.
-func (t *Tx) meetings(k GroupKey) (*bolt.Bucket, error) {
-	gb := groupBucket(t.tx, k)
-	if gb == nil {
-		return nil, fmt.Errorf("group %s: %w", k, ErrNotFound)
-	}
-	if b := gb.Bucket(bucketMeetings); b != nil || !t.tx.Writable() {
-		return b, nil
-	}
-	return gb.CreateBucket(bucketMeetings)
-}
+// meetings returns the group's meetings bucket (see groupSub).
+func (t *Tx) meetings(k GroupKey) (*bolt.Bucket, error) { return t.groupSub(k, bucketMeetings) }
 
 // NewMeeting assigns the group's next meeting id to m and stores it.
 // m.Group must be an existing group.

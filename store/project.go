@@ -73,17 +73,8 @@ type RetroLine struct {
 	At   time.Time `json:"at"`
 }
 
-func (t *Tx) projectBucket(k GroupKey) (*bolt.Bucket, error) {
-	gb := groupBucket(t.tx, k)
-	if gb == nil {
-		return nil, fmt.Errorf("group %s: %w", k, ErrNotFound)
-	}
-	b := gb.Bucket(bucketProject)
-	if b != nil || !t.tx.Writable() {
-		return b, nil
-	}
-	return gb.CreateBucket(bucketProject)
-}
+// projectBucket returns the group's project bucket (see groupSub).
+func (t *Tx) projectBucket(k GroupKey) (*bolt.Bucket, error) { return t.groupSub(k, bucketProject) }
 
 // Project returns the group's project, or ErrNotFound.
 func (t *Tx) Project(k GroupKey) (*Project, error) {

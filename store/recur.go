@@ -66,27 +66,9 @@ type Occurrence struct {
 	Skipped    string    `json:"skipped,omitempty"` // why no task: "late", "bad_task", …
 }
 
-// recur returns the group's recur/<name> bucket: created in a write
-// transaction, nil in a read one when it does not exist yet.
+// recur returns the group's recur/<name> bucket (see groupSub).
 func (t *Tx) recur(k GroupKey, name []byte) (*bolt.Bucket, error) {
-	gb := groupBucket(t.tx, k)
-	if gb == nil {
-		return nil, fmt.Errorf("group %s: %w", k, ErrNotFound)
-	}
-	rb := gb.Bucket(bucketRecur)
-	if rb == nil {
-		if !t.tx.Writable() {
-			return nil, nil
-		}
-		var err error
-		if rb, err = gb.CreateBucket(bucketRecur); err != nil {
-			return nil, err
-		}
-	}
-	if b := rb.Bucket(name); b != nil || !t.tx.Writable() {
-		return b, nil
-	}
-	return rb.CreateBucket(name)
+	return t.groupSub(k, bucketRecur, name)
 }
 
 func occurrenceKey(id int64, date string) []byte { return append(u64(uint64(id)), date...) }
