@@ -66,3 +66,18 @@ func TestBoardStatsPage(t *testing.T) {
 		t.Errorf("made-up token: %d", code)
 	}
 }
+
+// An undecided delay request is late on the board by its window or, at the
+// latest, once the original due time has passed — the same rule the chat
+// lists use (bot.Waits).
+func TestBoardDelayApprovalLate(t *testing.T) {
+	f := seed(t)
+	f.say("张三", "/delay #1 3月20日 等待第三方接口文档") // due 3-16: not late yet
+	f.say("王五", "/delay #2 明天 需要云服务商支持")     // #2 was due half an hour ago
+	if _, body, _ := f.get("/b/" + f.token + "/t/1"); !strings.Contains(body, "延期待批") || strings.Contains(body, "延期审批超时") {
+		t.Errorf("#1: a fresh delay request before its due time is pending, not late")
+	}
+	if _, body, _ := f.get("/b/" + f.token + "/t/2"); !strings.Contains(body, "延期审批超时") {
+		t.Errorf("#2: asked after the original due time, the approval is late at once")
+	}
+}
