@@ -22,6 +22,13 @@ func (b *Bot) HandleAction(ctx context.Context, a chat.Action) chat.ActionResult
 		now = b.now()
 	}
 	var res chat.ActionResult
+	if a.Group != "" && a.Group != a.ChatID {
+		// A button on a personal list (digest, private nudge): the task
+		// lives in a.Group, and the answer goes there, not as a reply to
+		// the 1:1 card.
+		a.ChatID, a.MessageID, a.UserIsAdmin = a.Group, "", false
+		a.Group = "personal"
+	}
 	g := store.GroupKey{Platform: a.Platform, ChatID: a.ChatID}
 	err := b.applyRecovering(func() error {
 		return b.db.Batch(func(tx *store.Tx) error { return b.action(tx, a, now, &res) })
@@ -47,7 +54,14 @@ func (b *Bot) action(tx *store.Tx, a chat.Action, now time.Time, out *chat.Actio
 			return nil
 		}
 	}
-	g, err := tx.EnsureGroup(store.GroupKey{Platform: a.Platform, ChatID: a.ChatID}, now)
+	var g *store.Group
+	var err error
+	if a.Group == "personal" {
+		// Never create a group from a button's value.
+		g, err = tx.Group(store.GroupKey{Platform: a.Platform, ChatID: a.ChatID})
+	} else {
+		g, err = tx.EnsureGroup(store.GroupKey{Platform: a.Platform, ChatID: a.ChatID}, now)
+	}
 	if err != nil {
 		return err
 	}
@@ -87,7 +101,7 @@ func (b *Bot) action(tx *store.Tx, a chat.Action, now time.Time, out *chat.Actio
 		if i == 0 && res.Toast == "" {
 			res.Toast, res.ToastKind = toast(chat.PlainText(rep.Text, rep.Mentions)), "success"
 		}
-		if len(rep.Mentions) > 0 {
+		if len(rep.Mentions) > 0 || a.Group == "personal" {
 			rep.ReplyTo = a.MessageID
 			rep.Key = fmt.Sprintf("card:%s:%s:%d", a.Platform, a.EventID, i)
 			if err := b.record(tx, g.Key, kindReply, []chat.Reply{rep}, now); err != nil {

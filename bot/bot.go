@@ -95,7 +95,11 @@ type Bot struct {
 
 	mu        sync.RWMutex
 	platforms map[string]chat.Sender // for the optional capabilities
-	outbox    Outbox
+	// people links one person's ids across platforms (SetPeople).
+	people map[string][]string
+	// mirrorKick wakes the task-mirror loop after a task write.
+	mirrorKick chan struct{}
+	outbox     Outbox
 
 	proc processor
 	met  *botMetrics // nil: no metrics
@@ -115,14 +119,16 @@ func New(cfg Config) (*Bot, error) {
 		return nil, errors.New("bot: Config.Store is nil")
 	}
 	b := &Bot{
-		db:        cfg.Store,
-		cal:       cfg.Calendar,
-		def:       cfg.Defaults,
-		admins:    map[string]bool{},
-		now:       cfg.Now,
-		log:       cfg.Log,
-		platforms: map[string]chat.Sender{},
+		db:         cfg.Store,
+		cal:        cfg.Calendar,
+		def:        cfg.Defaults,
+		admins:     map[string]bool{},
+		now:        cfg.Now,
+		log:        cfg.Log,
+		platforms:  map[string]chat.Sender{},
+		mirrorKick: make(chan struct{}, 1),
 	}
+	cfg.Store.OnTaskWrite(b.markMirror)
 	b.proc.workers = cfg.Workers
 	if b.proc.workers <= 0 {
 		b.proc.workers = 8
@@ -215,10 +221,14 @@ func (r *request) sender() store.User { return toStore(r.msg.Sender) }
 
 // reply builds a reply to the triggering message.
 func (r *request) reply(text string, mentions ...store.User) chat.Reply {
+	replyTo := r.msg.MessageID
+	if r.msg.Via != "" {
+		replyTo = "" // nothing in the chat to reply to
+	}
 	return chat.Reply{
 		Platform:    r.msg.Platform,
 		ChatID:      r.msg.ChatID,
-		ReplyTo:     r.msg.MessageID,
+		ReplyTo:     replyTo,
 		ReplyHandle: r.msg.ReplyHandle,
 		Text:        text,
 		Mentions:    fromStoreUsers(mentions),
@@ -231,6 +241,9 @@ func (r *request) reply(text string, mentions ...store.User) chat.Reply {
 // the same transaction, so a crash leaves either all of it or none.
 func (b *Bot) handle(tx *store.Tx, m chat.Message, now time.Time) ([]chat.Reply, error) {
 	if m.Direct {
+		if out, ok, err := b.directCommand(tx, m, now); ok || err != nil {
+			return out, err
+		}
 		return b.direct(m), nil
 	}
 	text := stripLeadingMentions(strings.TrimSpace(m.Text), m.Mentions)

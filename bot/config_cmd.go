@@ -27,6 +27,7 @@ var configKeys = map[string]string{
 	"ladder": "ladder", "升级间隔": "ladder",
 	"scope": "scope", "提醒范围": "scope",
 	"filenames": "filenames", "文件命名": "filenames",
+	"nudges": "nudges", "催办方式": "nudges", "提醒方式": "nudges",
 }
 
 func (b *Bot) cmdConfig(r *request, args string) ([]chat.Reply, error) {
@@ -165,6 +166,17 @@ func (b *Bot) cmdConfig(r *request, args string) ([]chat.Reply, error) {
 		default:
 			return bad("/config filenames off")
 		}
+	case "nudges":
+		// Some teams want nudges in public, some in private; the group
+		// decides, and the rules (who, when) stay the same.
+		switch strings.ToLower(val) {
+		case "dm", "private", "私信", "私聊":
+			s.NudgeDM = ptr(true)
+		case "group", "public", "群", "群内":
+			s.NudgeDM = ptr(false)
+		default:
+			return bad("/config nudges dm")
+		}
 	case "scope":
 		switch strings.ToLower(val) {
 		case "all", "全部":
@@ -237,5 +249,5 @@ func (b *Bot) showConfig(r *request) string {
 	return tr(r.lang, msgConfigShow, e.Lang, lead, adm, nudge, FormatWeekly(e.WeeklyDay, e.WeeklyAt),
 		FormatClock(e.WorkdayStart), FormatClock(e.WorkdayEnd), onoff(e.RequireAcceptance),
 		humanDuration(r.lang, e.AckWindow), humanDuration(r.lang, e.UrgentAck), humanDuration(r.lang, e.ImportantAck),
-		humanDuration(r.lang, e.HelpReping), e.WarnWorkdays, humanDuration(r.lang, e.LadderStep), scope, e.Location.String()) + "\n" + tr(r.lang, msgConfigUsage)
+		humanDuration(r.lang, e.HelpReping), e.WarnWorkdays, humanDuration(r.lang, e.LadderStep), scope, e.Location.String()) + nudgeRoute(r.lang, e) + "\n" + tr(r.lang, msgConfigUsage)
 }

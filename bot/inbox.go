@@ -317,6 +317,9 @@ func (b *Bot) Start(ctx context.Context) error {
 		p.shards[i] = s
 		p.wg.Go(func() { b.work(ctx, s) })
 	}
+	if b.anyMirror() {
+		p.wg.Go(func() { b.mirrorLoop(ctx) })
+	}
 	p.mu.Unlock()
 	var left []*store.InboxEntry
 	err := b.db.View(func(tx *store.Tx) error {

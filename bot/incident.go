@@ -967,6 +967,11 @@ func (b *Bot) incidentPing(tx *store.Tx, set Effective, inc *store.Incident, o i
 		return false, err
 	}
 	rep := chat.Reply{Text: text, Mentions: fromStoreUsers([]store.User{to})}
+	if o.kind == "status" && (inc.StatusPings == 2 || (inc.StatusPings > 2 && inc.StatusPings%4 == 0)) {
+		// An hour of silence in an emergency: the top rung may use the
+		// platform's interrupt (加急/DING), then every two hours at most.
+		rep.Interrupt = rep.Mentions
+	}
 	return b.recordScheduled(tx, inc.Group, kindIncident, key, rep, true, o.occasion, now)
 }
 

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"sync"
@@ -44,6 +45,7 @@ const (
 type botMetrics struct {
 	in        *prometheus.CounterVec
 	commands  *prometheus.CounterVec
+	mirrors   *prometheus.CounterVec
 	platforms func(string) bool // a known platform name
 }
 
@@ -58,14 +60,36 @@ func newBotMetrics(reg prometheus.Registerer, known func(string) bool) (*botMetr
 		commands: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "collabbot_commands_total",
 			Help: "Slash commands processed, by canonical command name (unknown for names that are not commands) and outcome (ok or error)."},
 			[]string{"command", "outcome"}),
+		mirrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "collabbot_task_mirror_pushes_total",
+			Help: "Pushes of a task to the platform's task app (Feishu Tasks, DingTalk 待办), by platform and result (ok or the send failure reason)."},
+			[]string{"platform", "result"}),
 		platforms: known,
 	}
-	for _, c := range []prometheus.Collector{m.in, m.commands} {
+	for _, c := range []prometheus.Collector{m.in, m.commands, m.mirrors} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
 	}
 	return m, nil
+}
+
+// mirrorResult counts one push of a task mirror.
+func (m *botMetrics) mirrorResult(platform string, err error) {
+	if m == nil {
+		return
+	}
+	if !m.platforms(platform) {
+		platform = "other"
+	}
+	result := "ok"
+	if err != nil {
+		result = string(chat.ReasonOther)
+		var se *chat.SendError
+		if errors.As(err, &se) {
+			result = string(se.Reason)
+		}
+	}
+	m.mirrors.WithLabelValues(platform, result).Inc()
 }
 
 // received counts one incoming message of the given kind.

@@ -97,7 +97,9 @@ func (b *Bot) recordOwed(tx *store.Tx, v *groupView, now time.Time) error {
 		if tx.OutboxHas(o.Key) {
 			continue
 		}
-		if o.Deferred() && !o.Urgent {
+		// A nudge sent by direct message must not end up in the group's
+		// morning digest.
+		if o.Deferred() && !o.Urgent && !(o.Kind == rules.RemindNudge && v.set.NudgeDM) {
 			deferred = append(deferred, o)
 		} else {
 			fresh = append(fresh, o)
@@ -166,8 +168,18 @@ func (b *Bot) recordOwed(tx *store.Tx, v *groupView, now time.Time) error {
 
 // put records one pending message with its rendered Reply.
 func (b *Bot) putOwed(tx *store.Tx, v *groupView, key string, o rules.Owed, r rendered, now time.Time) error {
+	if o.Kind == rules.RemindNudge && v.set.NudgeDM {
+		return b.putNudgeDMs(tx, v, key, o, now)
+	}
 	rep := chat.Reply{Platform: v.group.Key.Platform, ChatID: v.group.Key.ChatID, Text: r.text,
 		Mentions: fromStoreUsers(r.mentions), Card: r.card, Key: key, Urgent: o.Urgent}
+	if b.interrupts(v, o) {
+		rep.Interrupt = rep.Mentions
+	}
+	return b.addOwed(tx, v, key, o, rep, now)
+}
+
+func (b *Bot) addOwed(tx *store.Tx, v *groupView, key string, o rules.Owed, rep chat.Reply, now time.Time) error {
 	msg, err := json.Marshal(rep)
 	if err != nil {
 		return err

@@ -15,6 +15,8 @@ type Effective struct {
 	Defaults
 	Lead   *store.User
 	Leaves []store.Leave
+	// NudgeDM: the daily nudge goes to each owner by direct message.
+	NudgeDM bool
 }
 
 // Effective returns g's settings over the defaults.
@@ -58,6 +60,7 @@ func (b *Bot) effective(g *store.Group) Effective {
 	if s.NudgeScope != nil {
 		e.NudgeScope = *s.NudgeScope
 	}
+	e.NudgeDM = s.NudgeDM != nil && *s.NudgeDM
 	return e
 }
 

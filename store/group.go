@@ -46,6 +46,9 @@ type Settings struct {
 	NudgeScope *int           `json:"nudge_scope,omitempty"`
 	// FileNameHints: nil or true = hint about file names (see bot).
 	FileNameHints *bool `json:"file_name_hints,omitempty"`
+	// NudgeDM: true = the daily nudge reaches each owner by direct
+	// message instead of in the group (nil or false = in the group).
+	NudgeDM *bool `json:"nudge_dm,omitempty"`
 	// Leaves are people away: no nudge or escalation reaches them.
 	Leaves []Leave `json:"leaves,omitempty"`
 }

@@ -64,7 +64,19 @@ type DB struct {
 	bolt   *bolt.DB
 	path   string
 	report *Report
+	// taskHooks run inside the transaction of every task write (NewTask,
+	// PutTask), so what is derived from a task (the mirror queue, due
+	// indexes) cannot fall behind it: a hook's error aborts the write.
+	taskHooks []TaskHook
 }
+
+// TaskHook is called with each task written, inside the writing
+// transaction. Register hooks with OnTaskWrite before the first write.
+type TaskHook func(tx *Tx, task *Task) error
+
+// OnTaskWrite adds h to the hooks run on every task write. It is not safe
+// to call concurrently with transactions: register at start-up.
+func (db *DB) OnTaskWrite(h TaskHook) { db.taskHooks = append(db.taskHooks, h) }
 
 // Options tune Open.
 type Options struct {
@@ -218,19 +230,19 @@ func (db *DB) Path() string { return db.path }
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(tx *Tx) error) error {
-	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
 }
 
 // Update runs fn in a read-write transaction committed durably on return.
 func (db *DB) Update(fn func(tx *Tx) error) error {
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
 }
 
 // Batch is Update for concurrent callers: bbolt coalesces them into one
 // durable commit. fn may run more than once, so it must only change state
 // through tx and must reset anything it computes outside tx.
 func (db *DB) Batch(fn func(tx *Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx}) })
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
 }
 
 // Backup writes a consistent copy of the whole database to w while it stays
@@ -284,6 +296,22 @@ func (db *DB) Check() error {
 // Tx is a transaction handle, valid only inside its closure.
 type Tx struct {
 	tx *bolt.Tx
+	db *DB
+}
+
+// Writable reports whether the transaction may write.
+func (t *Tx) Writable() bool { return t.tx.Writable() }
+
+func (t *Tx) taskWritten(task *Task) error {
+	if t.db == nil {
+		return nil
+	}
+	for _, h := range t.db.taskHooks {
+		if err := h(t, task); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // GroupKey identifies a group across platforms.

@@ -217,6 +217,9 @@ func (t *Tx) NewTask(task *Task) error {
 	if err := putJSON(b, taskKey(task.ID), task); err != nil {
 		return err
 	}
+	if err := t.taskWritten(task); err != nil {
+		return err
+	}
 	if task.MessageID != "" {
 		if err := t.LinkThread(task.Group, task.MessageID, task.ID); err != nil {
 			return err
@@ -253,7 +256,10 @@ func (t *Tx) PutTask(task *Task) error {
 	if b.Get(taskKey(task.ID)) == nil {
 		return fmt.Errorf("task #%d: %w", task.ID, ErrNotFound)
 	}
-	return putJSON(b, taskKey(task.ID), task)
+	if err := putJSON(b, taskKey(task.ID), task); err != nil {
+		return err
+	}
+	return t.taskWritten(task)
 }
 
 // Tasks calls fn for each task of the group in id order.

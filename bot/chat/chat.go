@@ -56,6 +56,10 @@ type Message struct {
 	// restart still takes the route the platform offered; it is opaque to
 	// everyone but the adapter.
 	ReplyHandle string `json:",omitempty"`
+	// Via says the message was not typed in the chat but made by the bot
+	// from another source ("taskapp": a completion in the platform's task
+	// app); its answers are posted, not replied to a message.
+	Via string `json:",omitempty"`
 }
 
 // Reply is a message the bot wants posted. Text may carry mention tokens
@@ -88,6 +92,18 @@ type Reply struct {
 	// does so after the message is posted and logs the outcome, without
 	// failing the send; an adapter that cannot pin ignores it.
 	Pin bool `json:",omitempty"`
+	// ToUser, when set, sends the reply to that user directly (a 1:1
+	// message: Lark receive_id_type=open_id, DingTalk oToMessages) instead
+	// of ChatID, which then only groups the outbox. Direct messages carry
+	// no mentions.
+	ToUser string `json:",omitempty"`
+	// Interrupt lists users to interrupt through the platform's own
+	// channel once the message is posted (Feishu 加急, DingTalk DING), for
+	// the top rung of an emergency. Best effort and at most once: the
+	// message itself already @-mentions them, which is the fallback when
+	// the platform refuses (quota, edition, switched off); an adapter
+	// never fails or retries a send because of it.
+	Interrupt []User `json:",omitempty"`
 }
 
 // Card is a platform-neutral interactive card.
@@ -106,6 +122,10 @@ type Button struct {
 	Label  string
 	Action string // one of the Action* constants
 	TaskID int64
+	// Group is the group chat the task lives in when the card is not in it
+	// (a personal digest in a 1:1 chat); adapters hand it back in
+	// Action.Group. Empty = the card's own chat.
+	Group string `json:",omitempty"`
 	// Primary marks the button drawn as the main one.
 	Primary bool
 }
@@ -130,7 +150,9 @@ type Action struct {
 	UserIsAdmin bool
 	Action      string
 	TaskID      int64
-	Time        time.Time
+	// Group is Button.Group of the clicked button.
+	Group string
+	Time  time.Time
 }
 
 // ActionResult is what the adapter answers a click with, inside the
@@ -365,6 +387,75 @@ func PlainText(text string, mentions []User) string {
 		b.WriteString(s.Text)
 	}
 	return b.String()
+}
+
+// MirrorState is what a task's mirror in the platform's task app should
+// show.
+type MirrorState string
+
+const (
+	MirrorOpen MirrorState = "open" // to do (also after a rejected delivery)
+	MirrorDone MirrorState = "done" // delivered (/done) or accepted
+	// MirrorGone: the task was cancelled; the mirror is deleted.
+	MirrorGone MirrorState = "gone"
+)
+
+// MirrorTask is a task as the platform's task app should show it.
+type MirrorTask struct {
+	// Key is stable for the task, 10–100 ASCII characters: the idempotency
+	// key of a create (Lark client_token, DingTalk sourceId).
+	Key string
+	// Ref is the platform's id of the mirror from an earlier MirrorTask
+	// call; empty means it does not exist yet.
+	Ref    string
+	ChatID string
+	// Summary is 主题-事项; Description the request, the latest progress
+	// and a pointer back; Link the board's page of the task, or empty.
+	Summary     string
+	Description string
+	Link        string
+	Owner       User
+	Followers   []User
+	Creator     User
+	Due         time.Time
+	// Priority: 0 routine, 1 【重要】, 2 【紧急】.
+	Priority int
+	State    MirrorState
+}
+
+// TaskMirror is an optional Adapter capability: a copy of each task in the
+// platform's own task app (Feishu Tasks, DingTalk 待办). MirrorTask makes
+// one attempt to bring the mirror to t: it creates it when t.Ref is empty
+// (idempotently by t.Key), updates it otherwise, deletes it for
+// MirrorGone, and returns the mirror's id. Failures are *SendError; Reason
+// gone means the mirror was deleted on the platform.
+type TaskMirror interface {
+	MirrorTask(ctx context.Context, t MirrorTask) (ref string, err error)
+}
+
+// MirrorEvent is a change made to a mirror in the platform's task app, as
+// the adapter learned it from the platform (the events carry ids only, so
+// the adapter reads the task before reporting).
+type MirrorEvent struct {
+	Platform string
+	// EventID dedupes redeliveries.
+	EventID string
+	// Ref is the mirror's id, as returned by MirrorTask.
+	Ref string
+	// Done: the task app shows the task complete now; Deleted: the mirror
+	// was deleted there.
+	Done    bool
+	Deleted bool
+	// By is who made the change when the platform says; zero otherwise.
+	By   User
+	Time time.Time
+}
+
+// MirrorIntake is the bot's optional side of TaskMirror: an adapter whose
+// Intake also implements it reports mirror changes, and acknowledges the
+// platform's event only after MirrorChanged returned nil (committed).
+type MirrorIntake interface {
+	MirrorChanged(ctx context.Context, e MirrorEvent) error
 }
 
 // Health is an optional Adapter capability: whether the platform

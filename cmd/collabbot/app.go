@@ -111,6 +111,7 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
 		db.Close()
 		return nil, err
 	}
+	b.SetPeople(cfg.People)
 	return &app{cfg: cfg, log: log, db: db, bot: b, reg: reg, mux: http.NewServeMux()}, nil
 }
 

@@ -33,6 +33,10 @@ type Config struct {
 	Schedule ScheduleConfig `yaml:"schedule"`
 	Rules    RulesConfig    `yaml:"rules"`
 	Admins   []string       `yaml:"admins"`
+	// People links one person's accounts on several platforms
+	// ("lark:ou_…", "dingtalk:<staffId>"), so a personal digest lists
+	// their tasks from every platform.
+	People   [][]string     `yaml:"people"`
 	Calendar CalendarConfig `yaml:"calendar"`
 	Console  ConsoleConfig  `yaml:"console"`
 	Log      LogConfig      `yaml:"log"`
@@ -465,6 +469,23 @@ func (c *Config) validate() error {
 	}
 	if c.Store.Path == "" {
 		add("store.path", "must be set")
+	}
+	seenID := map[string]int{}
+	for i, ids := range c.People {
+		if len(ids) < 2 {
+			add(fmt.Sprintf("people[%d]", i), "lists %d account(s): link two or more, e.g. [\"lark:ou_xxx\", \"dingtalk:manager123\"]", len(ids))
+		}
+		for j, id := range ids {
+			p, u, ok := strings.Cut(id, ":")
+			if !ok || u == "" || (p != "lark" && p != "dingtalk" && p != "console") {
+				add(fmt.Sprintf("people[%d][%d]", i, j), "%q must be platform:id with platform lark, dingtalk or console", id)
+				continue
+			}
+			if k, dup := seenID[id]; dup && k != i {
+				add(fmt.Sprintf("people[%d][%d]", i, j), "%q is already linked in people[%d]", id, k)
+			}
+			seenID[id] = i
+		}
 	}
 	if c.HTTP.Listen != "" {
 		if _, _, err := net.SplitHostPort(c.HTTP.Listen); err != nil {
