@@ -61,10 +61,12 @@ func (b *Bot) markMirror(tx *store.Tx, t *store.Task) error {
 	if err := tx.MarkMirror(t.Group, t.ID); err != nil {
 		return err
 	}
-	select {
-	case b.mirrorKick <- struct{}{}:
-	default:
-	}
+	tx.OnCommit(func() {
+		select {
+		case b.mirrorKick <- struct{}{}:
+		default:
+		}
+	})
 	return nil
 }
 

@@ -299,6 +299,10 @@ type Tx struct {
 	db *DB
 }
 
+// OnCommit runs fn after the transaction committed (never if it rolls
+// back): the place to wake whoever reads what it wrote.
+func (t *Tx) OnCommit(fn func()) { t.tx.OnCommit(fn) }
+
 // Writable reports whether the transaction may write.
 func (t *Tx) Writable() bool { return t.tx.Writable() }
 

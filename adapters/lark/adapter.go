@@ -35,6 +35,7 @@ var (
 	_ chat.NameResolver = (*Adapter)(nil)
 	_ chat.Router       = (*Adapter)(nil)
 	_ chat.Limited      = (*Adapter)(nil)
+	_ chat.TaskMirror   = (*Adapter)(nil)
 )
 
 // Adapter connects one Feishu/Lark app. Create it with New (or
@@ -76,6 +77,8 @@ type Adapter struct {
 	names    *platform.TTLCache[string]          // open_id → display name
 	misses   *platform.TTLCache[struct{}]        // open_ids without a name
 	uuidSalt atomic.Int64                        // for sends without a Key
+
+	urgent urgentState // urgent.go
 }
 
 type intakeRef struct{ chat.Intake }
@@ -105,6 +108,7 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 		chats:  platform.NewTTLCache[map[string]bool](cfg.AdminCacheTTL, 10000),
 		names:  platform.NewTTLCache[string](24*time.Hour, 50000),
 		misses: platform.NewTTLCache[struct{}](10*time.Minute, 10000),
+		urgent: urgentState{done: platform.NewTTLCache[struct{}](2*time.Hour, 10000)},
 	}
 	for _, id := range cfg.AdminIDs {
 		a.admins[id] = true
@@ -132,7 +136,8 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 	)
 	a.disp = dispatcher.NewEventDispatcher(cfg.VerificationToken.Reveal(), cfg.EncryptKey.Reveal())
 	a.disp.InitConfig(larkevent.WithLogger(sdkLog))
-	a.disp.OnP2MessageReceiveV1(a.onMessage).OnP2CardActionTrigger(a.onCardAction)
+	a.disp.OnP2MessageReceiveV1(a.onMessage).OnP2CardActionTrigger(a.onCardAction).
+		OnP2TaskUpdatedV1(a.onTaskUpdated)
 	// Events an app commonly has subscribed besides ours: acknowledge them,
 	// since an unregistered type makes the SDK answer 500 and the platform
 	// redeliver it for hours.

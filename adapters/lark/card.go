@@ -121,6 +121,7 @@ func (a *Adapter) convertAction(ev *callback.CardActionTriggerEvent) (chat.Actio
 		Platform: chat.PlatformLark,
 		Action:   action,
 		TaskID:   taskID(v["task"]),
+		Group:    stringValue(v["g"]),
 		User:     chat.User{ID: ev.Event.Operator.OpenID, Name: a.knownName(ev.Event.Operator.OpenID)},
 		Time:     time.Now(),
 	}
@@ -153,6 +154,11 @@ func taskID(v any) int64 {
 		return n
 	}
 	return 0
+}
+
+func stringValue(v any) string {
+	s, _ := v.(string)
+	return s
 }
 
 func toast(kind, text string) *callback.CardActionTriggerResponse {

@@ -53,6 +53,14 @@ type Config struct {
 	VerificationToken platform.Secret `yaml:"verification_token"`
 	// AdminIDs are open_ids treated as admins in every chat.
 	AdminIDs []string `yaml:"admins"`
+	// Tasks mirrors every task into Feishu Tasks (task v2) and reports
+	// completions made there (default false). Needs the task:task:write
+	// and task:task:read scopes and the task.task.updated_v1 event.
+	Tasks bool `yaml:"tasks"`
+	// Urgent is the 加急 channel used to interrupt people in an emergency:
+	// off (default), app, sms or phone. SMS and phone use the tenant's
+	// paid quota. Needs im:message.urgent (or :sms / :phone).
+	Urgent string `yaml:"urgent"`
 
 	// Tuning, not in the file; tests set them.
 
@@ -78,7 +86,19 @@ type Config struct {
 	// WebhookReadTimeout bounds reading one callback request's body
 	// (default 5s).
 	WebhookReadTimeout time.Duration `yaml:"-"`
+	// UrgentCooldown is how long 加急 stays switched off after the
+	// platform refused it (quota used up, group disallows it), so that
+	// an emergency does not keep calling and logging (default 24h).
+	UrgentCooldown time.Duration `yaml:"-"`
 }
+
+// Urgent channels (Config.Urgent).
+const (
+	UrgentOff   = "off"
+	UrgentApp   = "app"
+	UrgentSMS   = "sms"
+	UrgentPhone = "phone"
+)
 
 // NewConfig returns the section with its defaults, ready for the decoder.
 func NewConfig() *Config {
@@ -147,6 +167,11 @@ func (c *Config) problems(prefix string) []string {
 	default:
 		add("mode", "must be ws or webhook, got %q", c.Mode)
 	}
+	switch cfg.Urgent {
+	case UrgentOff, UrgentApp, UrgentSMS, UrgentPhone:
+	default:
+		add("urgent", "must be off, app, sms or phone, got %q", c.Urgent)
+	}
 	return out
 }
 
@@ -169,6 +194,11 @@ func (c Config) withDefaults() Config {
 	setDefault(&c.StartTimeout, 30*time.Second)
 	setDefault(&c.DrainTimeout, 10*time.Second)
 	setDefault(&c.WebhookReadTimeout, 5*time.Second)
+	setDefault(&c.UrgentCooldown, 24*time.Hour)
+	c.Urgent = strings.ToLower(strings.TrimSpace(c.Urgent))
+	if c.Urgent == "" {
+		c.Urgent = UrgentOff
+	}
 	return c
 }
 

@@ -58,12 +58,17 @@ var appSeq atomic.Int64
 // never mixes tests.
 func newEnv(t *testing.T, mod func(*Config)) *env {
 	t.Helper()
+	return newEnvOpts(t, larkfake.Options{}, mod)
+}
+
+// newEnvOpts is newEnv with fake options (its ids are set here).
+func newEnvOpts(t *testing.T, opts larkfake.Options, mod func(*Config)) *env {
+	t.Helper()
 	n := appSeq.Add(1)
-	fake := larkfake.New(larkfake.Options{
-		AppID:     fmt.Sprintf("cli_test%d", n),
-		AppSecret: fmt.Sprintf("SuperSecretAppSecret%d", n),
-		BotOpenID: "ou_bot",
-	})
+	opts.AppID = fmt.Sprintf("cli_test%d", n)
+	opts.AppSecret = fmt.Sprintf("SuperSecretAppSecret%d", n)
+	opts.BotOpenID = "ou_bot"
+	fake := larkfake.New(opts)
 	t.Cleanup(fake.Close)
 	logs := &logBuffer{}
 	log := slogTo(logs)

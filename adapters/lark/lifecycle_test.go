@@ -31,9 +31,14 @@ type lcGroup struct {
 	seen int
 }
 
-func newLCGroup(t *testing.T) *lcGroup {
+func newLCGroup(t *testing.T, mods ...func(*Config)) *lcGroup {
 	t.Helper()
-	g := &lcGroup{env: newEnv(t, nil), now: time.Date(2026, 3, 5, 10, 0, 0, 0, lcCST)} // Thu
+	mod := func(c *Config) {
+		for _, m := range mods {
+			m(c)
+		}
+	}
+	g := &lcGroup{env: newEnv(t, mod), now: time.Date(2026, 3, 5, 10, 0, 0, 0, lcCST)} // Thu
 	for name, id := range lcPeople {
 		g.fake.SetUser(id, name)
 	}

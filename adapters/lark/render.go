@@ -24,6 +24,21 @@ func renderReply(r chat.Reply) (msgType, content string, err error) {
 	return "text", string(b), err
 }
 
+// renderDirect is renderReply for a 1:1 message: mentions become plain
+// "@Name", since nobody else is there to notify.
+func renderDirect(r chat.Reply) (msgType, content string, err error) {
+	if r.Card != nil {
+		b, err := json.Marshal(renderCardAt(r.Card, r.Mentions, plainAt))
+		return "interactive", string(b), err
+	}
+	text := renderMentions(r.Text, r.Mentions, plainAt)
+	if strings.TrimSpace(text) == "" {
+		return "", "", errors.New("empty message")
+	}
+	b, err := json.Marshal(map[string]string{"text": text})
+	return "text", string(b), err
+}
+
 // textAt is a mention in a text or post message; cardAt one in card markdown.
 func textAt(u chat.User) string { return `<at user_id="` + u.ID + `">` + safeName(u.Name) + `</at>` }
 func cardAt(u chat.User) string { return `<at id=` + u.ID + `></at>` }
@@ -107,8 +122,14 @@ var templates = map[string]bool{
 
 // renderCard builds a message card (JSON 1.0 layout): a coloured header,
 // a markdown body and a row of buttons whose value objects carry
-// {"action", "task"} back in card.action.trigger.
+// {"action", "task"} (and "g", the button's Group, when set) back in
+// card.action.trigger.
 func renderCard(c *chat.Card, mentions []chat.User) map[string]any {
+	return renderCardAt(c, mentions, cardAt)
+}
+
+// renderCardAt is renderCard with mentions in the body rendered by at.
+func renderCardAt(c *chat.Card, mentions []chat.User, at func(chat.User) string) map[string]any {
 	tpl := strings.ToLower(c.Template)
 	if tpl == "gray" {
 		tpl = "grey"
@@ -117,7 +138,7 @@ func renderCard(c *chat.Card, mentions []chat.User) map[string]any {
 		tpl = "blue"
 	}
 	elements := []any{}
-	if body := renderMentions(c.Body, mentions, cardAt); strings.TrimSpace(body) != "" {
+	if body := renderMentions(c.Body, mentions, at); strings.TrimSpace(body) != "" {
 		elements = append(elements, map[string]any{"tag": "markdown", "content": body})
 	}
 	if len(c.Buttons) > 0 {
@@ -131,11 +152,15 @@ func renderCard(c *chat.Card, mentions []chat.User) map[string]any {
 			if btn.Primary {
 				kind = "primary"
 			}
+			value := map[string]any{"action": btn.Action, "task": strconv.FormatInt(btn.TaskID, 10)}
+			if btn.Group != "" {
+				value["g"] = btn.Group
+			}
 			actions = append(actions, map[string]any{
 				"tag":   "button",
 				"text":  map[string]any{"tag": "plain_text", "content": label},
 				"type":  kind,
-				"value": map[string]any{"action": btn.Action, "task": strconv.FormatInt(btn.TaskID, 10)},
+				"value": value,
 			})
 		}
 		elements = append(elements, map[string]any{"tag": "action", "actions": actions})

@@ -31,6 +31,8 @@ const (
 	codeTokenInvalid   = 99991663 // tenant token invalid or expired
 	codeAppTokenBad    = 99991664
 	codeAccessTokenBad = 99991671
+	codeUserNotInScope = 230013 // DM: user outside the app's 可用范围 (or resigned)
+	codeUserBlocked    = 230053 // DM: the user blocked the bot
 )
 
 // Route names, for the send stage's metrics and logs.
@@ -38,6 +40,7 @@ const (
 	routeCreate = "im.create"
 	routeReply  = "im.reply"
 	routePatch  = "im.patch"
+	routeDM     = "im.create.dm"
 )
 
 // Route implements chat.Router. Creates and replies carry a uuid derived
@@ -48,6 +51,8 @@ func (a *Adapter) Route(r chat.Reply) chat.Route {
 	switch {
 	case r.Update != "":
 		return chat.Route{Name: routePatch, Idempotent: true}
+	case r.ToUser != "":
+		return chat.Route{Name: routeDM, Idempotent: r.Key != ""}
 	case r.ReplyTo != "":
 		return chat.Route{Name: routeReply, Idempotent: r.Key != ""}
 	default:
@@ -65,12 +70,18 @@ func (a *Adapter) Limits() chat.Limits {
 // Send makes one attempt at posting r: a card update when r.Update is set,
 // else a reply to r.ReplyTo when set (falling back to a new message in
 // r.ChatID when that message was withdrawn), else a new message in
-// r.ChatID; r.Card becomes an interactive card. Mention tokens become
-// native mentions; nothing else in the text can. A failure is a
-// *chat.SendError; retries, backoff and rate limits belong to the caller.
+// r.ChatID; r.ToUser, when set, makes it a direct message to that user
+// instead. r.Card becomes an interactive card. Mention tokens become
+// native mentions; nothing else in the text can. After a post, r.Pin and
+// r.Interrupt are best-effort extras that never fail the send. A failure
+// is a *chat.SendError; retries, backoff and rate limits belong to the
+// caller.
 func (a *Adapter) Send(ctx context.Context, r chat.Reply) error {
 	if r.Update != "" {
 		return a.sendPatch(ctx, r)
+	}
+	if r.ToUser != "" {
+		return a.sendDM(ctx, r)
 	}
 	if r.ChatID == "" && r.ReplyTo == "" {
 		return a.sendDone(&chat.SendError{Reason: chat.ReasonInvalid, Err: errors.New("no chat id")})
@@ -83,7 +94,7 @@ func (a *Adapter) Send(ctx context.Context, r chat.Reply) error {
 	if r.ReplyTo != "" {
 		res, err := a.reply(ctx, r.ReplyTo, msgType, content, uuid)
 		if err != nil || res.code != codeMsgWithdrawn || r.ChatID == "" {
-			return a.sendDone(a.pinAfter(ctx, r, res, a.classify(res, err)))
+			return a.sendDone(a.afterPost(ctx, r, res, a.classify(res, err)))
 		}
 		// The message we answer is gone: post to the chat instead, under a
 		// uuid of its own (stable for the Key, so a repeated Send that
@@ -93,8 +104,28 @@ func (a *Adapter) Send(ctx context.Context, r chat.Reply) error {
 			uuid = a.sendUUID(r.Key + "\x00chat")
 		}
 	}
-	res, err := a.create(ctx, r.ChatID, msgType, content, uuid)
-	return a.sendDone(a.pinAfter(ctx, r, res, a.classify(res, err)))
+	res, err := a.create(ctx, "chat_id", r.ChatID, msgType, content, uuid)
+	return a.sendDone(a.afterPost(ctx, r, res, a.classify(res, err)))
+}
+
+// sendDM posts r to the user r.ToUser (receive_id_type=open_id), which
+// needs no shared chat, only the user inside the app's 可用范围. Mentions
+// are written as plain names: a 1:1 chat has no one else to notify.
+func (a *Adapter) sendDM(ctx context.Context, r chat.Reply) error {
+	if !validID(r.ToUser) {
+		return a.sendDone(&chat.SendError{Reason: chat.ReasonInvalid, Err: errors.New("bad user id for a direct message")})
+	}
+	msgType, content, err := renderDirect(r)
+	if err != nil {
+		return a.sendDone(&chat.SendError{Reason: chat.ReasonInvalid, Err: err})
+	}
+	res, err := a.create(ctx, "open_id", r.ToUser, msgType, content, a.sendUUID(r.Key))
+	return a.sendDone(a.afterPost(ctx, r, res, a.classify(res, err)))
+}
+
+// afterPost runs the best-effort extras of a successful post.
+func (a *Adapter) afterPost(ctx context.Context, r chat.Reply, res apiResult, se *chat.SendError) *chat.SendError {
+	return a.interruptAfter(ctx, r, res, a.pinAfter(ctx, r, res, se))
 }
 
 // sendPatch replaces the card of message r.Update with r.Card.
@@ -125,9 +156,9 @@ func (a *Adapter) sendDone(se *chat.SendError) error {
 	return se
 }
 
-func (a *Adapter) create(ctx context.Context, chatID, msgType, content, uuid string) (apiResult, error) {
-	req := larkim.NewCreateMessageReqBuilder().ReceiveIdType("chat_id").
-		Body(larkim.NewCreateMessageReqBodyBuilder().ReceiveId(chatID).MsgType(msgType).Content(content).Uuid(uuid).Build()).
+func (a *Adapter) create(ctx context.Context, idType, receiveID, msgType, content, uuid string) (apiResult, error) {
+	req := larkim.NewCreateMessageReqBuilder().ReceiveIdType(idType).
+		Body(larkim.NewCreateMessageReqBodyBuilder().ReceiveId(receiveID).MsgType(msgType).Content(content).Uuid(uuid).Build()).
 		Build()
 	resp, err := a.api.Im.V1.Message.Create(ctx, req)
 	if err != nil {
@@ -210,7 +241,8 @@ func (a *Adapter) classify(res apiResult, err error) *chat.SendError {
 	case res.code == codeTokenInvalid || res.code == codeAppTokenBad || res.code == codeAccessTokenBad:
 		sharedTokenCache.clear() // the retry fetches a fresh token
 		return &chat.SendError{Reason: chat.ReasonAuth, Retry: true, Err: e}
-	case res.code == codeBotNotInChat || res.code == codeChatNotExist || res.code == codeMsgWithdrawn:
+	case res.code == codeBotNotInChat || res.code == codeChatNotExist || res.code == codeMsgWithdrawn ||
+		res.code == codeUserNotInScope || res.code == codeUserBlocked:
 		return &chat.SendError{Reason: chat.ReasonGone, Err: e}
 	case res.code == codeBotDisabled || res.code == codeNoPermission ||
 		(res.code >= 99991660 && res.code <= 99991679) || res.code == 10014 || res.code == 10003 ||

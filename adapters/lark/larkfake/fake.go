@@ -1,8 +1,9 @@
 // Package larkfake is an in-process fake of the Feishu/Lark open platform,
 // good enough to run the real oapi-sdk-go v3 clients against: the
 // tenant-token endpoint, the long-connection bootstrap and websocket
-// (pbbp2 frames), bot/v3/info, im/v1 message create/reply/patch, chat info
-// and contact user lookup. It records what the client sent and can inject
+// (pbbp2 frames), bot/v3/info, im/v1 message create (to chats and users),
+// reply and patch, pins, 加急, chat info, contact user lookup and Tasks v2
+// with its task.task.updated_v1 events. It records what the client sent and can inject
 // faults (throttling, lost responses, rejected tokens, dropped sockets).
 //
 // It listens on 127.0.0.1 only and never talks to the real platform.
@@ -53,6 +54,9 @@ type Options struct {
 	OnAck func(messageID string)
 	// UUIDWindow is how long a send's uuid dedupes (default 1 h).
 	UUIDWindow time.Duration
+	// ClientTokenWindow is how long a task create's client_token returns
+	// the same task (default 5 min, as the platform).
+	ClientTokenWindow time.Duration
 }
 
 // Fault is an injected send failure.
@@ -83,9 +87,10 @@ const (
 
 // Sent is one message the client created, replied or patched.
 type Sent struct {
-	Kind      string // "create", "reply" or "patch"
+	Kind      string // "create", "reply", "patch" or "dm" (create with receive_id_type=open_id)
 	MessageID string // the new message's id (the patched one for "patch")
-	ChatID    string
+	ChatID    string // for "dm", the 1:1 chat "oc_p2p_<open_id>"
+	ToUser    string // the open_id a "dm" went to
 	ReplyTo   string // the message replied to
 	MsgType   string
 	Content   string // the content JSON string as sent
@@ -143,7 +148,10 @@ type Server struct {
 
 	ws        *wsHub
 	endpoints atomic.Int64
-	pins      pinState // pins.go; guarded by mu
+	pins      pinState    // pins.go; guarded by mu
+	tasks     taskState   // tasks.go; guarded by mu
+	urgent    urgentState // urgent.go; guarded by mu
+	dm        dmState     // urgent.go; guarded by mu
 }
 
 // New starts a fake on 127.0.0.1.
@@ -167,6 +175,9 @@ func New(opts Options) *Server {
 	if opts.UUIDWindow <= 0 {
 		opts.UUIDWindow = time.Hour
 	}
+	if opts.ClientTokenWindow <= 0 {
+		opts.ClientTokenWindow = 5 * time.Minute
+	}
 	s := &Server{
 		opts:      opts,
 		uuids:     map[string]uuidRec{},
@@ -189,6 +200,8 @@ func New(opts Options) *Server {
 	mux.HandleFunc("GET /open-apis/im/v1/chats/{id}", s.authed(s.handleChat))
 	mux.HandleFunc("GET /open-apis/contact/v3/users/{id}", s.authed(s.handleUser))
 	mux.HandleFunc("POST /open-apis/im/v1/pins", s.authed(s.handlePin))
+	s.initTasks(mux)
+	s.initUrgent(mux)
 	s.http = httptest.NewServer(mux)
 	s.URL = s.http.URL
 	return s
@@ -345,11 +358,14 @@ type sendBody struct {
 }
 
 func (s *Server) handleCreate(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Query().Get("receive_id_type") != "chat_id" {
+	switch r.URL.Query().Get("receive_id_type") {
+	case "chat_id":
+		s.send(w, r, "create", "")
+	case "open_id":
+		s.send(w, r, "dm", "")
+	default:
 		apiError(w, 400, 230001, "invalid receive_id_type")
-		return
 	}
-	s.send(w, r, "create", "")
 }
 
 func (s *Server) handleReply(w http.ResponseWriter, r *http.Request) {
@@ -372,8 +388,17 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, kind, target strin
 		apiError(w, 400, 230001, "content is not valid JSON")
 		return
 	}
+	if kind == "dm" && !strings.HasPrefix(b.ReceiveID, "ou_") {
+		apiError(w, 400, 230001, "invalid receive_id: not an open_id")
+		return
+	}
 	s.mu.Lock()
 	s.attempts++
+	if code := s.dm.refuse[b.ReceiveID]; kind == "dm" && code != 0 {
+		s.mu.Unlock()
+		apiError(w, 400, code, "direct message refused: "+strconv.Itoa(code))
+		return
+	}
 	var fault Fault
 	if len(s.faults) > 0 {
 		fault, s.faults = s.faults[0], s.faults[1:]
@@ -412,15 +437,18 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, kind, target strin
 		} else {
 			s.msgSeq++
 			id = fmt.Sprintf("om_sent%04d", s.msgSeq)
-			chat := b.ReceiveID
-			if kind == "reply" {
+			chat, to := b.ReceiveID, ""
+			switch kind {
+			case "reply":
 				chat = s.msgChat[target]
+			case "dm":
+				chat, to = "oc_p2p_"+b.ReceiveID, b.ReceiveID
 			}
 			s.msgChat[id] = chat
 			if b.UUID != "" {
 				s.uuids[b.UUID] = uuidRec{id: id, at: time.Now()}
 			}
-			s.sent = append(s.sent, Sent{Kind: kind, MessageID: id, ChatID: chat, ReplyTo: target,
+			s.sent = append(s.sent, Sent{Kind: kind, MessageID: id, ChatID: chat, ToUser: to, ReplyTo: target,
 				MsgType: b.MsgType, Content: b.Content, UUID: b.UUID, At: time.Now()})
 		}
 	} else {
