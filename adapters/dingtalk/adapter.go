@@ -16,6 +16,7 @@ import (
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/card"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/chatbot"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/client"
+	"github.com/open-dingtalk/dingtalk-stream-sdk-go/event"
 	"github.com/open-dingtalk/dingtalk-stream-sdk-go/payload"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -38,6 +39,16 @@ type Adapter struct {
 	isAdmin     *platform.TTLCache[bool]     // chat/staff id → isAdmin as last reported
 	cards       *platform.TTLCache[string]   // outTrackId → chat
 	undelivered *platform.TTLCache[struct{}] // outTrackIds refused or not delivered: resends skip cards
+	unionIDs    *platform.TTLCache[string]   // staff id → union id (待办 wants union ids)
+	staffIDs    *platform.TTLCache[string]   // union id → staff id (待办 events name union ids)
+	todoOwners  *platform.TTLCache[string]   // 待办 task id → its creator's union id (the Ref's first part)
+	// bizTag is the 待办 bizTag DingTalk gave this app's todos, as the
+	// last create answered; "" until then.
+	bizTag atomic.Pointer[string]
+	// dingPausedUntil (unix ns) skips DING after DingTalk refused it for
+	// quota, edition or permission.
+	dingPausedUntil atomic.Int64
+	interrupts      *prometheus.CounterVec // DING outcomes by result
 	// cardPausedUntil (unix ns) skips the card route after DingTalk said
 	// the template, a permission or the quota is missing.
 	cardPausedUntil atomic.Int64
@@ -73,6 +84,7 @@ var (
 	_ chat.Limited      = (*Adapter)(nil)
 	_ chat.AdminChecker = (*Adapter)(nil)
 	_ chat.NameResolver = (*Adapter)(nil)
+	_ chat.TaskMirror   = (*Adapter)(nil)
 
 	_ platform.Config = (*Config)(nil)
 )
@@ -103,11 +115,18 @@ func New(cfg Config, log *slog.Logger, reg prometheus.Registerer) (*Adapter, err
 		isAdmin:     platform.NewTTLCache[bool](7*24*time.Hour, 50000),
 		cards:       platform.NewTTLCache[string](30*24*time.Hour, 50000),
 		undelivered: platform.NewTTLCache[struct{}](7*24*time.Hour, 10000),
+		unionIDs:    platform.NewTTLCache[string](30*24*time.Hour, 50000),
+		staffIDs:    platform.NewTTLCache[string](30*24*time.Hour, 50000),
+		todoOwners:  platform.NewTTLCache[string](90*24*time.Hour, 100000),
 	}
 	a.dropped = registerOrReuse(reg, prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "collabbot_dingtalk_dropped_messages_total",
 		Help: "Incoming DingTalk messages answered with an error instead of an ack: the bot could not commit them in time, or the adapter was closing.",
 	}), log)
+	a.interrupts = registerOrReuse(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "collabbot_dingtalk_interrupts_total",
+		Help: "DING interrupts after emergency messages, by result: ok, quota (quota or rate refused), refused (edition, permission or another error), skipped (off or cooling down after a refusal).",
+	}, []string{"result"}), log)
 	for _, id := range cfg.AdminIDs {
 		a.admins[id] = true
 	}
@@ -138,9 +157,10 @@ func (a *Adapter) UserName(_ context.Context, userID string) string {
 
 type frameIDKey struct{}
 
-// Start registers the robot and card callbacks, opens the stream and starts
-// the stream supervisor. It returns once the first connection is up, or with
-// the error that prevented it.
+// Start registers the robot and card callbacks (and the 待办 events when
+// todo is on), opens the stream and starts the stream supervisor. It
+// returns once the first connection is up, or with the error that
+// prevented it.
 func (a *Adapter) Start(ctx context.Context, in chat.Intake) error {
 	if in == nil {
 		return errors.New("dingtalk: nil intake")
@@ -169,6 +189,10 @@ func (a *Adapter) Start(ctx context.Context, in chat.Intake) error {
 	cardFrames := card.NewDefaultPluginFrameHandler(a.onCardCallback)
 	cli.RegisterCallbackRouter(payload.BotMessageCallbackTopic, withFrameID(botFrames.OnEventReceived))
 	cli.RegisterCallbackRouter(payload.CardInstanceCallbackTopic, withFrameID(cardFrames.OnEventReceived))
+	if a.cfg.Todo {
+		// 待办 events come as EVENT frames; the SDK routes them all to "*".
+		cli.RegisterAllEventRouter(withFrameID(event.NewDefaultEventFrameHandler(a.onEvent).OnEventReceived))
+	}
 	a.stream = cli
 	a.superDone = make(chan struct{})
 	a.mu.Unlock()

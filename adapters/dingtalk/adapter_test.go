@@ -69,6 +69,7 @@ func testConfig(baseURL string) Config {
 		ClientID:      testClientID,
 		ClientSecret:  testSecret,
 		BaseURL:       baseURL,
+		OAPIURL:       baseURL, // the fake serves the old API host too
 		GroupRate:     1000,
 		GroupBurst:    100,
 		ReconnectMin:  20 * time.Millisecond,

@@ -39,6 +39,20 @@ type Config struct {
 	CardTemplateID string `yaml:"card_template_id"`
 	// AdminIDs are staff ids that count as group admins everywhere.
 	AdminIDs []string `yaml:"admins"`
+	// Todo mirrors each task into DingTalk 待办 (scopes Todo.Todo.Write,
+	// Todo.Todo.Read, qyapi_get_member; events todo_task_update and
+	// todo_task_delete over Stream) [false].
+	Todo bool `yaml:"todo"`
+	// TodoDetailURL is the 待办's detailUrl when the bot has no board link
+	// for the task: DingTalk requires one since 2024-02-01.
+	TodoDetailURL string `yaml:"todo_detail_url"`
+	// Ding interrupts people through DING for the top rung of an
+	// emergency: off, app, sms or phone [off]. Needs Premium.Ding.Write and
+	// a 专业版/专属版 org; sms and phone need a bought package.
+	Ding string `yaml:"ding"`
+	// OAPIURL is the old OpenAPI host, used to map staff ids to union ids
+	// for 待办 [https://oapi.dingtalk.com].
+	OAPIURL string `yaml:"oapi_url"`
 
 	GroupRate     float64       `yaml:"-"` // sends per second per chat, kept by the send stage [1]
 	GroupBurst    int           `yaml:"-"` // burst per chat [3]
@@ -61,12 +75,31 @@ type Config struct {
 	// CardPause is how long the card route is skipped after DingTalk said
 	// the template or the permission is missing [10m].
 	CardPause time.Duration `yaml:"-"`
+	// DingCooldown is how long DING stays switched off after DingTalk
+	// refused it for quota, edition or permission [24h].
+	DingCooldown time.Duration `yaml:"-"`
+	// EventTimeout bounds the handling of one 待办 event: reading the
+	// todo and the bot's commit, before the frame is acknowledged [10s].
+	EventTimeout time.Duration `yaml:"-"`
 }
 
-const defaultBaseURL = "https://api.dingtalk.com"
+// DING channels (Config.Ding).
+const (
+	DingOff   = "off"
+	DingApp   = "app"
+	DingSMS   = "sms"
+	DingPhone = "phone"
+)
+
+const (
+	defaultBaseURL = "https://api.dingtalk.com"
+	defaultOAPIURL = "https://oapi.dingtalk.com"
+)
 
 // NewConfig returns a section with its defaults, ready for the decoder.
-func NewConfig() *Config { return &Config{BaseURL: defaultBaseURL} }
+func NewConfig() *Config {
+	return &Config{BaseURL: defaultBaseURL, OAPIURL: defaultOAPIURL, Ding: DingOff}
+}
 
 // Enabled implements platform.Config.
 func (c *Config) Enabled() bool { return c.Enable }
@@ -98,6 +131,19 @@ func (c *Config) Validate(prefix string) []string {
 	if c.BaseURL != "" && !httpURL(c.BaseURL) {
 		out = append(out, key(prefix, "base_url")+": "+quote(c.BaseURL)+" must be an http(s) URL")
 	}
+	if c.OAPIURL != "" && !httpURL(c.OAPIURL) {
+		out = append(out, key(prefix, "oapi_url")+": "+quote(c.OAPIURL)+" must be an http(s) URL")
+	}
+	if c.TodoDetailURL != "" && !httpURL(c.TodoDetailURL) {
+		out = append(out, key(prefix, "todo_detail_url")+": "+quote(c.TodoDetailURL)+" must be an http(s) URL")
+	} else if len(c.TodoDetailURL) > detailURLMax {
+		out = append(out, key(prefix, "todo_detail_url")+": longer than DingTalk's 1024 bytes")
+	}
+	switch strings.ToLower(strings.TrimSpace(c.Ding)) {
+	case "", DingOff, DingApp, DingSMS, DingPhone:
+	default:
+		out = append(out, key(prefix, "ding")+": must be off, app, sms or phone, got "+quote(c.Ding))
+	}
 	return out
 }
 
@@ -109,6 +155,9 @@ func (c *Config) Warnings(prefix string) []string {
 	var out []string
 	if strings.TrimSpace(c.CardTemplateID) == "" {
 		out = append(out, key(prefix, "card_template_id")+": empty: proactive messages cannot @-mention anyone and use robot/groupMessages/send, which has no idempotency key (scheduled messages are then at-most-once)")
+	}
+	if c.Todo && strings.TrimSpace(c.TodoDetailURL) == "" {
+		out = append(out, key(prefix, "todo_detail_url")+": empty: a task without a board link cannot be mirrored to 待办 (DingTalk requires a detailUrl)")
 	}
 	return out
 }
@@ -138,6 +187,14 @@ func (c Config) withDefaults() (Config, error) {
 		c.RobotCode = c.ClientID
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	if c.OAPIURL == "" {
+		c.OAPIURL = defaultOAPIURL
+	}
+	c.OAPIURL = strings.TrimRight(c.OAPIURL, "/")
+	c.Ding = strings.ToLower(strings.TrimSpace(c.Ding))
+	if c.Ding == "" {
+		c.Ding = DingOff
+	}
 	if c.GroupRate <= 0 {
 		c.GroupRate = 1
 	}
@@ -153,6 +210,8 @@ func (c Config) withDefaults() (Config, error) {
 	setDur(&c.WebhookMargin, time.Minute)
 	setDur(&c.TokenMargin, 5*time.Minute)
 	setDur(&c.CardPause, 10*time.Minute)
+	setDur(&c.DingCooldown, 24*time.Hour)
+	setDur(&c.EventTimeout, 10*time.Second)
 	return c, nil
 }
 

@@ -118,15 +118,21 @@ func (c *apiClient) fail(reason chat.Reason, retry bool, err error) *chat.SendEr
 // transport failure is a retryable transient SendError whose text never
 // carries the URL (which may hold a webhook session).
 func (c *apiClient) do(ctx context.Context, method, rawURL string, header http.Header, body any) (int, http.Header, []byte, error) {
-	buf, err := json.Marshal(body)
-	if err != nil {
-		return 0, nil, nil, c.fail(chat.ReasonInvalid, false, err)
+	var rd io.Reader
+	if body != nil { // GET and DELETE carry none
+		buf, err := json.Marshal(body)
+		if err != nil {
+			return 0, nil, nil, c.fail(chat.ReasonInvalid, false, err)
+		}
+		rd = bytes.NewReader(buf)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, rawURL, bytes.NewReader(buf))
+	req, err := http.NewRequestWithContext(ctx, method, rawURL, rd)
 	if err != nil {
 		return 0, nil, nil, c.fail(chat.ReasonInvalid, false, errors.New("bad request url"))
 	}
-	req.Header.Set("Content-Type", "application/json")
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	req.Header.Set("Accept", "application/json")
 	for k, v := range header {
 		req.Header[k] = v
@@ -213,13 +219,19 @@ func truncate(s string, n int) string {
 // DingTalk rejects a cached token, the token is dropped and the call made
 // once more with a fresh one (the rejected request did nothing).
 func (c *apiClient) call(ctx context.Context, method, api string, body, out any) error {
+	return c.callPath(ctx, method, api, api, body, out)
+}
+
+// callPath is call for a path that carries ids (…/users/{unionId}/…):
+// api, the path's template, is what the call counter is labelled with.
+func (c *apiClient) callPath(ctx context.Context, method, api, path string, body, out any) error {
 	for attempt := 0; ; attempt++ {
 		tok, fresh, err := c.accessToken(ctx)
 		if err != nil {
 			return err
 		}
 		c.count(api)
-		status, header, data, err := c.do(ctx, method, c.cfg.BaseURL+api, http.Header{"X-Acs-Dingtalk-Access-Token": {tok}}, body)
+		status, header, data, err := c.do(ctx, method, c.cfg.BaseURL+path, http.Header{"X-Acs-Dingtalk-Access-Token": {tok}}, body)
 		if err != nil {
 			return err
 		}

@@ -243,6 +243,7 @@ func (a *Adapter) onCardCallback(ctx context.Context, req *card.CardRequest) (*c
 		UserIsAdmin: wasAdmin || a.admins[req.UserId],
 		Action:      action,
 		TaskID:      task,
+		Group:       paramString(params["group"]),
 		Time:        time.Now(),
 	}
 

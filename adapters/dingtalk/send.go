@@ -34,6 +34,8 @@ type route struct {
 
 // plan lists the routes available for r, in order of preference:
 //
+//   - a direct message (Reply.ToUser) goes only through
+//     oToMessages/batchSend, as markdown (see sendDirect);
 //   - an update (Reply.Update) replaces the card data of an earlier card;
 //   - a card (Reply.Card) and every proactive message go as an interactive
 //     card via createAndDeliver when a template is configured: its atUserIds
@@ -45,6 +47,11 @@ type route struct {
 //     a 1:1 chat), which cannot @ anyone (mentions become plain names) and
 //     has no idempotency key.
 func (a *Adapter) plan(r chat.Reply) []route {
+	if r.ToUser != "" {
+		// batchSend reaches a user the robot has never talked to; a card
+		// would need the 1:1 chat to exist.
+		return []route{{routeOtoSend, false, a.sendDirect}}
+	}
 	if r.Update != "" {
 		return []route{{routeCardUpdate, true, a.updateCard}}
 	}
@@ -120,7 +127,7 @@ func (a *Adapter) Send(ctx context.Context, r chat.Reply) error {
 		return &chat.SendError{Reason: chat.ReasonOther, Retry: true, Err: errClosed}
 	}
 	defer a.release()
-	if r.ChatID == "" && r.Update == "" {
+	if r.ChatID == "" && r.Update == "" && r.ToUser == "" {
 		return &chat.SendError{Reason: chat.ReasonInvalid, Err: errors.New("reply without chat id")}
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -133,6 +140,9 @@ func (a *Adapter) Send(ctx context.Context, r chat.Reply) error {
 	for i, rt := range routes {
 		err = rt.send(ctx, r)
 		if err == nil {
+			if r.Update == "" {
+				a.interrupt(ctx, r)
+			}
 			return nil
 		}
 		if i == len(routes)-1 || !fallThrough(err) || ctx.Err() != nil {
@@ -427,9 +437,12 @@ func cardMarkdown(c *chat.Card) string {
 // cardButton is one entry of the template's "buttons" list variable; the
 // template's button sends action and task back as callback params.
 type cardButton struct {
-	Text    string `json:"text"`
-	Action  string `json:"action"`
-	Task    string `json:"task"`
+	Text   string `json:"text"`
+	Action string `json:"action"`
+	Task   string `json:"task"`
+	// Group is Button.Group; the template's button sends it back as the
+	// "group" callback param.
+	Group   string `json:"group,omitempty"`
 	Primary bool   `json:"primary"`
 }
 
@@ -439,7 +452,7 @@ type cardButton struct {
 func cardParams(c *chat.Card, mentions []chat.User) map[string]string {
 	buttons := make([]cardButton, 0, len(c.Buttons))
 	for _, b := range c.Buttons {
-		buttons = append(buttons, cardButton{Text: b.Label, Action: b.Action, Task: strconv.FormatInt(b.TaskID, 10), Primary: b.Primary})
+		buttons = append(buttons, cardButton{Text: b.Label, Action: b.Action, Task: strconv.FormatInt(b.TaskID, 10), Group: b.Group, Primary: b.Primary})
 	}
 	bs, _ := json.Marshal(buttons)
 	color := c.Template

@@ -86,6 +86,9 @@ type Server struct {
 	matchFaults map[string][]matchFault       // api → one-shot faults chosen by body
 	holds       fakedelivery.Holds[string]    // Hang, HangAfter faults, by API
 	tracked     *fakedelivery.Tracker[botMsg] // PushBotMessageAsync messages
+
+	todoFake // 待办, users and their events (todo.go)
+	dingFake // DING and 1:1 refusals (ding.go)
 }
 
 type hookState struct {
@@ -176,6 +179,8 @@ func New(clientID, clientSecret string) *Server {
 	mux.HandleFunc("POST "+PathOtoSend, s.robotSend("oto"))
 	mux.HandleFunc("POST "+PathCardDeliver, s.cardDeliver)
 	mux.HandleFunc("POST "+PathWebhook+"{session}", s.webhook)
+	s.initTodo(mux)
+	s.initDing(mux)
 	s.srv = httptest.NewServer(mux)
 	s.URL = s.srv.URL
 	return s
@@ -184,6 +189,7 @@ func New(clientID, clientSecret string) *Server {
 // Close drops every socket and stops the server.
 func (s *Server) Close() {
 	s.tracked.Close()
+	s.events.Close()
 	s.holds.Close()
 	s.DropSockets()
 	s.srv.CloseClientConnections()
@@ -295,7 +301,7 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		a.MessageID = a.Headers["messageId"]
-		if s.tracked.Ack(a.MessageID, a.Code) {
+		if s.tracked.Ack(a.MessageID, a.Code) || s.events.Ack(a.MessageID, a.Code) {
 			s.mu.Lock()
 			s.acks++
 			s.mu.Unlock()
@@ -402,18 +408,24 @@ func (s *Server) robotSend(via string) http.HandlerFunc {
 			}
 			return
 		}
-		if record {
+		// 1:1: each user's fate is in the answer's lists (platforms-2.md §8).
+		to, invalid, flow := s.otoSplit(req.UserIDs)
+		if record && (via != "oto" || len(to) > 0) {
 			text := p["content"]
 			if text == "" {
 				text = p["text"]
 			}
-			s.record(Sent{Via: via, Chat: req.OpenConversationID, UserIDs: req.UserIDs, MsgType: req.MsgKey, Text: text, Title: p["title"], Raw: string(raw)})
+			s.record(Sent{Via: via, Chat: req.OpenConversationID, UserIDs: to, MsgType: req.MsgKey, Text: text, Title: p["title"], Raw: string(raw)})
 		}
 		if hold && !s.holds.Hold(r.Context(), api) {
 			return
 		}
 		if ok {
-			writeJSON(w, http.StatusOK, map[string]string{"processQueryKey": randID("pqk")})
+			ans := map[string]any{"processQueryKey": randID("pqk")}
+			if via == "oto" {
+				ans["invalidStaffIdList"], ans["flowControlledStaffIdList"] = invalid, flow
+			}
+			writeJSON(w, http.StatusOK, ans)
 		}
 	}
 }
