@@ -35,7 +35,7 @@ func newTaskApp() *taskApp {
 }
 
 func (a *taskApp) Send(context.Context, chat.Reply) error { return nil }
-func (a *taskApp) MirrorEnabled() bool                   { return true }
+func (a *taskApp) MirrorEnabled() bool                    { return true }
 
 func (a *taskApp) MirrorTask(_ context.Context, t chat.MirrorTask) (string, error) {
 	a.mu.Lock()

@@ -67,11 +67,11 @@ func (g *group) sayIn(platform, chatID, from, text string) []chat.Reply {
 func TestDigestAcrossGroupsAndPlatforms(t *testing.T) {
 	g := newGroup(t) // Thursday 2026-03-05 10:00
 	g.b.SetPeople([][]string{{"console:id-张三", "lark:lark-id-张三"}})
-	g.say("李四", "@张三 【产品研发-需求确认-需要方案-3月10日 下午5点前】")            // console g1 #1
-	g.sayIn("lark", "oc_2", "王五", "@张三 【市场-发布会-准备讲稿-3月6日 下午5点前】")   // lark #1, due first
+	g.say("李四", "@张三 【产品研发-需求确认-需要方案-3月10日 下午5点前】")                // console g1 #1
+	g.sayIn("lark", "oc_2", "王五", "@张三 【市场-发布会-准备讲稿-3月6日 下午5点前】")  // lark #1, due first
 	g.sayIn("console", "g3", "张三", "@赵六 【财务-预算-提交预算表-3月9日 下午5点前】") // 张三 initiates
-	g.sayIn("console", "g3", "赵六", "/done #1 预算表V1.0")                  // waits for 张三
-	g.say("钱七", "@钱七 【其他-杂项-不是张三的-3月9日】")                           // not 张三's
+	g.sayIn("console", "g3", "赵六", "/done #1 预算表V1.0")             // waits for 张三
+	g.say("钱七", "@钱七 【其他-杂项-不是张三的-3月9日】")                          // not 张三's
 	if rs := g.say("张三", "/digest on 09:30"); len(rs) != 1 || !strings.Contains(rs[0].Text, "09:30") {
 		t.Fatalf("/digest on: %+v", rs)
 	}
