@@ -4,7 +4,6 @@
 package bot
 
 import (
-	"collabbot/bot/chat"
 	"errors"
 	"log/slog"
 	"strings"
@@ -12,7 +11,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
 
+	"collabbot/bot/chat"
 	"collabbot/rules"
 	"collabbot/store"
 )
@@ -97,12 +98,15 @@ type Bot struct {
 	platforms map[string]chat.Sender // for the optional capabilities
 	// people links one person's ids across platforms (SetPeople).
 	people map[string][]string
-	// mirrorKick wakes the task-mirror loop after a task write.
-	mirrorKick chan struct{}
-	outbox     Outbox
+	// mirrorKick wakes the task-mirror loop after a task write;
+	// mirrorLimits pace its calls per platform.
+	mirrorKick   chan struct{}
+	mirrorLimits map[string]*rate.Limiter
+	outbox       Outbox
 
 	proc processor
 	met  *botMetrics // nil: no metrics
+	due  dueState    // the due index (due.go)
 }
 
 // Outbox is the send stage as the bot sees it: told when a group has
@@ -151,6 +155,7 @@ func New(cfg Config) (*Bot, error) {
 	for _, a := range cfg.Admins {
 		b.admins[a] = true
 	}
+	b.registerDueHooks()
 	met, err := newBotMetrics(cfg.Registerer, b.knownPlatform)
 	if err != nil {
 		return nil, err
@@ -295,8 +300,11 @@ func stripLeadingMentions(text string, mentions []chat.User) string {
 		}
 		cut := false
 		for _, u := range mentions {
-			if u.Name != "" && strings.HasPrefix(text, "@"+u.Name) {
-				text = text[len("@"+u.Name):]
+			// text starts with "@": comparing the rest, rather than
+			// building "@"+u.Name, keeps the chat gate free of
+			// allocations whatever the name's length.
+			if u.Name != "" && strings.HasPrefix(text[1:], u.Name) {
+				text = text[1+len(u.Name):]
 				cut = true
 				break
 			}

@@ -308,7 +308,7 @@ func (b *Bot) DueRecurrences(now time.Time) ([]store.GroupKey, error) {
 		})
 		return owed, err
 	}
-	return b.dueByGroup("recurring tasks", owes, func(tx *store.Tx, g *store.Group) (bool, error) {
+	return b.dueByGroup("recurring tasks", store.FeatureRecurring, owes, func(tx *store.Tx, g *store.Group) (bool, error) {
 		return b.groupRecurrences(tx, g, now)
 	})
 }

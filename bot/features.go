@@ -99,12 +99,15 @@ func (b *Bot) recordScheduled(tx *store.Tx, g store.GroupKey, kind, key string, 
 // transaction per such group decides again on fresh state (record), so a
 // message is decided exactly once even if state changed in between.
 // record reports whether it put anything in the outbox. A failing group is
-// logged and does not stop the others.
-func (b *Bot) dueByGroup(what string, owes func(tx *store.Tx, g *store.Group) (bool, error),
+// logged and does not stop the others. The read pass visits only the
+// groups using the feature (store.GroupsWith: those with the feature's
+// data, e.g. store.FeatureMeetings), so a tick costs in proportion to
+// them, not to every group.
+func (b *Bot) dueByGroup(what, feature string, owes func(tx *store.Tx, g *store.Group) (bool, error),
 	record func(tx *store.Tx, g *store.Group) (bool, error)) ([]store.GroupKey, error) {
 	var todo []store.GroupKey
 	err := b.db.View(func(tx *store.Tx) error {
-		return tx.Groups(func(g *store.Group) error {
+		return tx.GroupsWith(feature, func(g *store.Group) error {
 			owed, err := owes(tx, g)
 			if owed {
 				todo = append(todo, g.Key)

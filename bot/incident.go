@@ -915,7 +915,7 @@ func (b *Bot) incidentsDue(now time.Time) ([]store.GroupKey, error) {
 		})
 		return owed, err
 	}
-	return b.dueByGroup("incident re-pings", owes, func(tx *store.Tx, g *store.Group) (bool, error) {
+	return b.dueByGroup("incident re-pings", store.FeatureIncidents, owes, func(tx *store.Tx, g *store.Group) (bool, error) {
 		set := b.effective(g)
 		var incs []*store.Incident
 		if err := tx.Incidents(g.Key, func(i *store.Incident) error {

@@ -299,7 +299,7 @@ func (b *Bot) dueReassign(now time.Time) ([]store.GroupKey, error) {
 		ts, err := unownedBefore(tx, g.Key, dayStart(occ))
 		return len(ts) > 0, err
 	}
-	return b.dueByGroup("reassign prompt", owes, func(tx *store.Tx, g *store.Group) (bool, error) {
+	return b.dueByGroup("reassign prompt", store.FeatureUnowned, owes, func(tx *store.Tx, g *store.Group) (bool, error) {
 		set := b.effective(g)
 		occ, ok := b.reassignOccasion(set, now)
 		if !ok {

@@ -911,7 +911,7 @@ func (b *Bot) dueMeetings(now time.Time) ([]store.GroupKey, error) {
 		})
 		return owed, err
 	}
-	return b.dueByGroup("meeting reminders", owes, func(tx *store.Tx, g *store.Group) (bool, error) {
+	return b.dueByGroup("meeting reminders", store.FeatureMeetings, owes, func(tx *store.Tx, g *store.Group) (bool, error) {
 		return b.groupMeetings(tx, g, now)
 	})
 }

@@ -649,7 +649,7 @@ func (b *Bot) dueRetro(now time.Time) ([]store.GroupKey, error) {
 		}
 		return b.retroOwed(b.effective(g), p, now), nil
 	}
-	return b.dueByGroup("retro reminder", owes, func(tx *store.Tx, g *store.Group) (bool, error) {
+	return b.dueByGroup("retro reminder", store.FeatureProject, owes, func(tx *store.Tx, g *store.Group) (bool, error) {
 		k := g.Key
 		p, err := tx.Project(k)
 		if err != nil {

@@ -21,11 +21,12 @@ const kindDigest rules.RemindKind = "digest"
 // risk a second @-mention. Replies are at-least-once (see inbox.go).
 
 // DecideDue records every message the rules newly owe at now in the
-// outbox, as pending, and returns the groups that got some. A read-only
-// pass finds the groups owing something new; one write transaction then
-// decides those groups again on fresh state and records the entries, so a
-// message is decided exactly once even if state changed in between. The
-// reminder engine calls it every minute; the send stage sends.
+// outbox, as pending, and returns the groups that got some. The due index
+// (due.go) names the tasks and groups that may owe something at now; write
+// transactions then decide those on fresh state and record the entries,
+// so a message is decided exactly once even if state changed in between,
+// and a minute in which nothing is due reads next to nothing. The reminder
+// engine calls it every minute; the send stage sends.
 func (b *Bot) DecideDue(now time.Time) ([]store.GroupKey, error) {
 	// Recurring tasks due now are created first, so today's nudge and
 	// lists already know them.
@@ -36,64 +37,85 @@ func (b *Bot) DecideDue(now time.Time) ([]store.GroupKey, error) {
 }
 
 func (b *Bot) decideOwed(now time.Time) ([]store.GroupKey, error) {
-	var todo []store.GroupKey
-	err := b.db.View(func(tx *store.Tx) error {
-		return tx.Groups(func(g *store.Group) error {
-			v, err := b.loadGroup(tx, g)
-			if err != nil {
-				return err
-			}
-			for _, o := range rules.Due(v.policy, v.states, b.cal, now) {
-				if !tx.OutboxHas(o.Key) {
-					todo = append(todo, g.Key)
-					break
-				}
-			}
-			return nil
-		})
-	})
+	b.due.mu.Lock()
+	defer b.due.mu.Unlock()
+	if err := b.ensureDueIndex(now); err != nil {
+		return nil, err
+	}
+	b.noteLB(now)
+	todo, err := b.dueNow(now)
 	if err != nil || len(todo) == 0 {
 		return nil, err
 	}
-	err = b.db.Update(func(tx *store.Tx) error {
-		for _, k := range todo {
-			g, err := tx.Group(k)
-			if err != nil {
-				return err
+	var posted []store.GroupKey
+	var errs []error
+	for len(todo) > 0 {
+		// Groups are decided in transactions of about dueBatch tasks read,
+		// which bounds what a transaction holds in memory.
+		var batch []*dueGroup
+		var got []store.GroupKey
+		err := b.db.Update(func(tx *store.Tx) error {
+			batch, got = nil, nil
+			for read := 0; len(batch) < len(todo) && read < dueBatch; {
+				d := todo[len(batch)]
+				batch = append(batch, d)
+				p, err := b.decideGroup(tx, d, now)
+				if err != nil {
+					return fmt.Errorf("group %s: %w", d.key, err)
+				}
+				if p {
+					got = append(got, d.key)
+				}
+				read += d.read + 1
 			}
-			v, err := b.loadGroup(tx, g)
-			if err != nil {
+			return nil
+		})
+		todo = todo[len(batch):]
+		if err == nil {
+			posted = append(posted, got...)
+			continue
+		}
+		if len(batch) == 1 {
+			errs = append(errs, err)
+			continue
+		}
+		// One group's bad state must not hold up the others: each again
+		// on its own.
+		for _, d := range batch {
+			p := false
+			err := b.db.Update(func(tx *store.Tx) error {
+				var err error
+				p, err = b.decideGroup(tx, d, now)
 				return err
-			}
-			if err := b.recordOwedSafely(tx, v, now); err != nil {
-				return fmt.Errorf("group %s: %w", k, err)
+			})
+			if err != nil {
+				errs = append(errs, fmt.Errorf("group %s: %w", d.key, err))
+			} else if p {
+				posted = append(posted, d.key)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	return todo, nil
+	return posted, errors.Join(errs...)
 }
 
 // recordOwedSafely turns a panic in one group's rules or rendering into an
 // error, so the engine logs it instead of crashing at every tick.
-func (b *Bot) recordOwedSafely(tx *store.Tx, v *groupView, now time.Time) (err error) {
+func (b *Bot) recordOwedSafely(tx *store.Tx, v *groupView, owed []rules.Owed, now time.Time) (posted bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			err = fmt.Errorf("panic: %v", p)
+			posted, err = false, fmt.Errorf("panic: %v", p)
 		}
 	}()
-	return b.recordOwed(tx, v, now)
+	return b.recordOwed(tx, v, owed, now)
 }
 
-// record writes the group's newly owed messages to the outbox and applies
-// their effects (an acceptance by default marks the task). Messages that
+// record writes the group's newly owed messages (owed: what the rules owe
+// at now) to the outbox and applies their effects (an acceptance by
+// default marks the task), and reports whether any was new. Messages that
 // fell due in quiet hours go out as one digest when there are several.
-func (b *Bot) recordOwed(tx *store.Tx, v *groupView, now time.Time) error {
+func (b *Bot) recordOwed(tx *store.Tx, v *groupView, owed []rules.Owed, now time.Time) (bool, error) {
 	var fresh, deferred []rules.Owed
-	for _, o := range rules.Due(v.policy, v.states, b.cal, now) {
+	for _, o := range owed {
 		if tx.OutboxHas(o.Key) {
 			continue
 		}
@@ -104,6 +126,9 @@ func (b *Bot) recordOwed(tx *store.Tx, v *groupView, now time.Time) error {
 		} else {
 			fresh = append(fresh, o)
 		}
+	}
+	if len(fresh)+len(deferred) == 0 {
+		return false, nil
 	}
 	if len(deferred) == 1 {
 		fresh, deferred = append(fresh, deferred[0]), nil
@@ -126,7 +151,7 @@ func (b *Bot) recordOwed(tx *store.Tx, v *groupView, now time.Time) error {
 			if !ref.IsZero() {
 				t.Escalations = append(t.Escalations, store.Escalation{Kind: string(o.Kind), Step: o.Step, At: now, Ref: ref.Unix()})
 				if err := tx.PutTask(t); err != nil {
-					return err
+					return false, err
 				}
 			}
 		}
@@ -136,21 +161,21 @@ func (b *Bot) recordOwed(tx *store.Tx, v *groupView, now time.Time) error {
 		if t := v.byID[o.TaskID]; t != nil && t.AckedAt.IsZero() {
 			t.AckedAt, t.AckDefaulted = now, true
 			if err := tx.PutTask(t); err != nil {
-				return err
+				return false, err
 			}
 			if err := tx.AppendHistory(t.Group, t.ID, store.HistoryEntry{At: now, Action: "ack_default"}); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
 	for _, o := range fresh {
 		r := b.render(v, o, now)
 		if err := b.putOwed(tx, v, o.Key, o, r, now); err != nil {
-			return err
+			return false, err
 		}
 	}
 	if len(deferred) == 0 {
-		return nil
+		return true, nil
 	}
 	dkey := fmt.Sprintf("%s:%s:%s", kindDigest, v.policy.Key, now.In(v.set.Location).Format("2006-01-02T15:04"))
 	var parts []rendered
@@ -159,11 +184,11 @@ func (b *Bot) recordOwed(tx *store.Tx, v *groupView, now time.Time) error {
 		_, err := tx.AddOutbox(&store.OutboxEntry{Key: o.Key, Group: v.group.Key, Kind: string(o.Kind), TaskID: o.TaskID,
 			Step: o.Step, State: store.OutboxMerged, Into: dkey, Occasion: o.Occasion, DecidedAt: now})
 		if err != nil {
-			return err
+			return false, err
 		}
 	}
 	d := rules.Owed{Kind: kindDigest, Occasion: deferred[0].Deliver}
-	return b.putOwed(tx, v, dkey, d, b.digest(v, parts, now), now)
+	return true, b.putOwed(tx, v, dkey, d, b.digest(v, parts, now), now)
 }
 
 // put records one pending message with its rendered Reply.

@@ -31,18 +31,23 @@ func (b *Bot) loadGroup(tx *store.Tx, g *store.Group) (*groupView, error) {
 		v.users[set.Lead.ID] = *set.Lead
 	}
 	err := tx.Tasks(g.Key, func(t *store.Task) error {
-		v.tasks = append(v.tasks, t)
-		v.states = append(v.states, TaskState(t))
-		v.byID[t.ID] = t
-		for _, u := range []store.User{t.Owner, t.Initiator} {
-			v.users[u.ID] = u
-		}
-		for _, h := range t.Help {
-			v.users[h.Helper.ID] = h.Helper
-		}
+		v.add(t)
 		return nil
 	})
 	return v, err
+}
+
+// add puts t in the view (tasks come in id order).
+func (v *groupView) add(t *store.Task) {
+	v.tasks = append(v.tasks, t)
+	v.states = append(v.states, TaskState(t))
+	v.byID[t.ID] = t
+	for _, u := range []store.User{t.Owner, t.Initiator} {
+		v.users[u.ID] = u
+	}
+	for _, h := range t.Help {
+		v.users[h.Helper.ID] = h.Helper
+	}
 }
 
 // policyOf is the group's reminder policy for the rules.

@@ -11,7 +11,10 @@ import (
 // policy, its tasks as plain states, the working calendar and the time,
 // Due says which scheduled or triggered messages are owed. It keeps no
 // memory: the engine records what was sent under each Owed.Key and asks
-// again every minute, so the same answer twice is harmless.
+// again every minute, so the same answer twice is harmless. NextAt
+// (remind_next.go) says when to ask next about each task; it walks the
+// same per-kind functions, but a change here that moves when something
+// is owed must bump NextAtVersion.
 
 // RemindKind names a scheduled or triggered message. The values double as
 // metrics labels and as the first part of idempotency keys.
@@ -297,28 +300,37 @@ func DeliverAt(p GroupPolicy, cal Calendar, occ time.Time, urgent bool) time.Tim
 // working time only urgent messages are returned; the rest come back at the
 // next working morning with Deferred() true.
 func Due(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time) []Owed {
+	return decide(p, tasks, cal, now, true)
+}
+
+// DueTasks is Due without the group-level messages (nudge, weekly
+// summary): what the given tasks owe on their own, so an engine may ask
+// about only the tasks its index says are due.
+func DueTasks(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time) []Owed {
+	return decide(p, tasks, cal, now, false)
+}
+
+func decide(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time, group bool) []Owed {
 	now = now.In(p.loc())
 	working := WorkingTime(p, cal, now)
 	var out []Owed
-	add := func(o Owed) {
+	add := func(o Owed, from, until time.Time) {
+		if o.Occasion.After(now) || now.Before(from) || !until.IsZero() && !now.Before(until) {
+			return
+		}
 		o.GroupKey = p.Key
 		o.Deliver = DeliverAt(p, cal, o.Occasion, o.Urgent)
-		if o.Deliver.After(now) || !o.Urgent && !working || o.Occasion.Before(p.Since) {
+		who, ok := p.owes(&o, now, working)
+		if !ok {
 			return
 		}
-		if o.TaskID != 0 && now.Sub(o.Occasion) > MaxLate {
-			return
-		}
-		o.Mentions = p.reroute(o.Mentions, now)
-		if len(o.Mentions) == 0 && o.Kind != RemindAckDefault {
-			return // everyone it would reach is away and nobody stands in
-		}
+		o.Mentions = who
 		out = append(out, o)
 	}
 	for i := range tasks {
 		taskDue(p, &tasks[i], cal, now, add)
 	}
-	if working {
+	if working && group {
 		// A task escalated today needs no nudge line on top of it.
 		escalated := map[int64]bool{}
 		for _, o := range out {
@@ -354,6 +366,23 @@ func Due(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time) []Owed {
 	return out
 }
 
+// owes is the part of Due's decision common to every task-level message:
+// given that its own conditions hold at now, is o owed then, and whom does
+// it reach. Due and NextAt both ask it, so they cannot disagree.
+func (p GroupPolicy) owes(o *Owed, now time.Time, working bool) ([]string, bool) {
+	if o.Deliver.After(now) || !o.Urgent && !working || o.Occasion.Before(p.Since) {
+		return nil, false
+	}
+	if o.TaskID != 0 && now.Sub(o.Occasion) > MaxLate {
+		return nil, false
+	}
+	who := p.reroute(o.Mentions, now)
+	if len(who) == 0 && o.Kind != RemindAckDefault {
+		return nil, false // everyone it would reach is away and nobody stands in
+	}
+	return who, true
+}
+
 // taskKey is "kind:group:#id" plus the parts given, e.g. the due time, so
 // a delay that moves the due time starts a fresh series.
 func taskKey(k RemindKind, p GroupPolicy, t *TaskState, parts ...int64) string {
@@ -387,12 +416,22 @@ func orElse(id, fallback string) string {
 	return fallback
 }
 
-// taskDue calls add for each task-level message the task owes at now.
+// emitter receives each message a task may owe, now or later: o is owed
+// at any time t with from <= t < until (zero until: no end) at which
+// GroupPolicy.owes also holds. Due asks about now; NextAt about the
+// earliest such t.
+type emitter func(o Owed, from, until time.Time)
+
+// taskDue calls add for each task-level message the task may owe. upTo,
+// when not zero, lets it skip messages that cannot be owed by then (Due
+// passes now); the messages are the same either way.
 // One acknowledgement rule per tier, said once: a routine task is
 // accepted by default after AckWindow; an important one is asked again
 // after ImportantAck; an urgent one goes to the lead after UrgentAck.
-// Windows are working time, except 【紧急】's, which is real time.
-func taskDue(p GroupPolicy, t *TaskState, cal Calendar, now time.Time, add func(Owed)) {
+// Windows are working time, except 【紧急】's, which is real time. A
+// snoozed task owes no acknowledgement and no warning until the snooze
+// ends.
+func taskDue(p GroupPolicy, t *TaskState, cal Calendar, upTo time.Time, add emitter) {
 	switch t.Status {
 	case TaskDone:
 		reviewDue(p, t, cal, add)
@@ -404,7 +443,6 @@ func taskDue(p GroupPolicy, t *TaskState, cal Calendar, now time.Time, add func(
 	if t.Delay != nil {
 		approvalDue(p, t, cal, add)
 	}
-	snoozed := now.Before(t.SnoozedUntil)
 	assigned := t.Assigned
 	if assigned.IsZero() {
 		assigned = t.Created
@@ -415,54 +453,50 @@ func taskDue(p GroupPolicy, t *TaskState, cal Calendar, now time.Time, add func(
 	if !assigned.Equal(t.Created) {
 		since = []int64{assigned.Unix()}
 	}
-	if t.Ack == AckNone && !snoozed {
+	if t.Ack == AckNone {
 		switch {
 		case t.Urgency == Urgent && p.UrgentAck > 0:
-			if occ := assigned.Add(p.UrgentAck); !occ.After(now) {
-				add(Owed{Kind: RemindUrgent, Key: taskKey(RemindUrgent, p, t, since...), TaskID: t.ID,
-					Mentions: people(t.Owner, orElse(p.Lead, t.Initiator)), Urgent: true, Occasion: occ})
-			}
+			add(Owed{Kind: RemindUrgent, Key: taskKey(RemindUrgent, p, t, since...), TaskID: t.ID,
+				Mentions: people(t.Owner, orElse(p.Lead, t.Initiator)), Urgent: true, Occasion: assigned.Add(p.UrgentAck)},
+				t.SnoozedUntil, time.Time{})
 		case t.Urgency == Important && p.ImportantAck > 0:
-			if occ := AddWorkingTime(cal, p.loc(), assigned, p.ImportantAck); !occ.After(now) {
-				add(Owed{Kind: RemindImportant, Key: taskKey(RemindImportant, p, t, since...), TaskID: t.ID,
-					Mentions: people(t.Owner), Occasion: occ})
-			}
+			add(Owed{Kind: RemindImportant, Key: taskKey(RemindImportant, p, t, since...), TaskID: t.ID,
+				Mentions: people(t.Owner), Occasion: AddWorkingTime(cal, p.loc(), assigned, p.ImportantAck)},
+				t.SnoozedUntil, time.Time{})
 		case t.Urgency != Urgent && t.Urgency != Important && p.AckWindow > 0:
-			if occ := AddWorkingTime(cal, p.loc(), assigned, p.AckWindow); !occ.After(now) {
-				add(Owed{Kind: RemindAckDefault, Key: taskKey(RemindAckDefault, p, t, since...), TaskID: t.ID,
-					Mentions: people(t.Owner), Occasion: occ})
-			}
+			add(Owed{Kind: RemindAckDefault, Key: taskKey(RemindAckDefault, p, t, since...), TaskID: t.ID,
+				Mentions: people(t.Owner), Occasion: AddWorkingTime(cal, p.loc(), assigned, p.AckWindow)},
+				t.SnoozedUntil, time.Time{})
 		}
 	}
-	if now.Before(t.Due) {
-		// N working days back never span more than 2N+14 calendar days
-		// (weekends plus the longest holiday), so far-off tasks skip the
-		// calendar walk.
-		if p.WarnWorkdays > 0 && !snoozed && t.Due.Sub(now) <= time.Duration(2*p.WarnWorkdays+14)*24*time.Hour {
-			occ := p.WorkdayStart.On(AddWorkdays(cal, t.Due.In(p.loc()), -p.WarnWorkdays))
-			if t.Created.Before(occ) && !occ.After(now) {
-				add(Owed{Kind: RemindWarn, Key: taskKey(RemindWarn, p, t, t.Due.Unix()), TaskID: t.ID,
-					Mentions: people(t.Owner), Occasion: occ})
-			}
+	// The warning is owed only before the due time, the ladder only from
+	// it on. N working days back never span more than 2N+14 calendar days
+	// (weekends plus the longest holiday), so far-off tasks skip the
+	// calendar walk when only upTo matters.
+	if p.WarnWorkdays > 0 && (upTo.IsZero() || upTo.Before(t.Due) && t.Due.Sub(upTo) <= time.Duration(2*p.WarnWorkdays+14)*24*time.Hour) {
+		occ := p.WorkdayStart.On(AddWorkdays(cal, t.Due.In(p.loc()), -p.WarnWorkdays))
+		if t.Created.Before(occ) {
+			add(Owed{Kind: RemindWarn, Key: taskKey(RemindWarn, p, t, t.Due.Unix()), TaskID: t.ID,
+				Mentions: people(t.Owner), Occasion: occ}, t.SnoozedUntil, t.Due)
 		}
-	} else {
+	}
+	if upTo.IsZero() || !upTo.Before(t.Due) {
 		overdue(p, t, cal, add)
 	}
 	for _, h := range t.Help {
 		if p.HelpReping <= 0 {
 			break
 		}
-		if occ := AddWorkingTime(cal, p.loc(), h.At, p.HelpReping); !occ.After(now) {
-			add(Owed{Kind: RemindHelp, Key: taskKey(RemindHelp, p, t, int64(h.Index)), TaskID: t.ID, Step: h.Index,
-				Mentions: people(orElse(h.Helper, t.Initiator), p.Lead), Occasion: occ})
-		}
+		add(Owed{Kind: RemindHelp, Key: taskKey(RemindHelp, p, t, int64(h.Index)), TaskID: t.ID, Step: h.Index,
+			Mentions: people(orElse(h.Helper, t.Initiator), p.Lead), Occasion: AddWorkingTime(cal, p.loc(), h.At, p.HelpReping)},
+			time.Time{}, time.Time{})
 	}
 }
 
 // reviewDue chases the reviewer of a task marked done: the initiator after
 // ReviewWindow, again a LadderStep later, then with the lead. The seeds ask
 // for acceptance feedback within 24 h.
-func reviewDue(p GroupPolicy, t *TaskState, cal Calendar, add func(Owed)) {
+func reviewDue(p GroupPolicy, t *TaskState, cal Calendar, add emitter) {
 	k := len(t.Review)
 	if k >= StepReviewLead || t.DoneAt.IsZero() {
 		return
@@ -483,14 +517,14 @@ func reviewDue(p GroupPolicy, t *TaskState, cal Calendar, add func(Owed)) {
 		return
 	}
 	add(Owed{Kind: RemindReview, Key: taskKey(RemindReview, p, t, t.DoneAt.Unix(), int64(k+1)), TaskID: t.ID, Step: k + 1,
-		Mentions: who, Occasion: occ})
+		Mentions: who, Occasion: occ}, time.Time{}, time.Time{})
 }
 
 // approvalDue chases an undecided delay request: the approver (the
 // initiator, or the lead when the initiator asked) once its window has
 // passed, and in any case a little before the original due time, while a
 // decision still helps; then the lead a LadderStep later.
-func approvalDue(p GroupPolicy, t *TaskState, cal Calendar, add func(Owed)) {
+func approvalDue(p GroupPolicy, t *TaskState, cal Calendar, add emitter) {
 	d := t.Delay
 	k := len(d.Sent)
 	if k >= 2 {
@@ -518,7 +552,7 @@ func approvalDue(p GroupPolicy, t *TaskState, cal Calendar, add func(Owed)) {
 		return
 	}
 	add(Owed{Kind: RemindApproval, Key: taskKey(RemindApproval, p, t, d.At.Unix(), int64(k+1)), TaskID: t.ID, Step: k + 1,
-		Mentions: who, Occasion: occ})
+		Mentions: who, Occasion: occ}, time.Time{}, time.Time{})
 }
 
 // overdue adds the next ladder step not yet sent: step 1 at the due time,
@@ -526,7 +560,7 @@ func approvalDue(p GroupPolicy, t *TaskState, cal Calendar, add func(Owed)) {
 // sent, so no step is skipped however long nobody could be reached. Steps
 // 2 and 3 need silence: a /risk or /delay at or after the due time stops
 // the ladder. Every step @-mentions the owner too.
-func overdue(p GroupPolicy, t *TaskState, cal Calendar, add func(Owed)) {
+func overdue(p GroupPolicy, t *TaskState, cal Calendar, add emitter) {
 	k := len(t.Ladder)
 	if k >= StepEscalate {
 		return
@@ -549,7 +583,7 @@ func overdue(p GroupPolicy, t *TaskState, cal Calendar, add func(Owed)) {
 		who = people(t.Owner, orElse(p.Lead, t.Initiator))
 	}
 	add(Owed{Kind: RemindOverdue, Key: taskKey(RemindOverdue, p, t, t.Due.Unix(), int64(step)), TaskID: t.ID, Step: step,
-		Mentions: who, Occasion: occ})
+		Mentions: who, Occasion: occ}, t.Due, time.Time{})
 }
 
 func dateKey10(t time.Time) string { return t.Format(time.DateOnly) }
@@ -570,50 +604,23 @@ func dueNudge(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time, ski
 	if !p.NudgeEnabled {
 		return Owed{}, false
 	}
-	loc := p.loc()
-	now = now.In(loc)
+	now = now.In(p.loc())
 	if !WorkingTime(p, cal, now) {
 		return Owed{}, false
 	}
-	// Today's occasion, else the previous working day's, deferred to
-	// this morning because its time was after working hours.
-	var occ, deliver time.Time
-	found := false
-	for _, day := range [2]time.Time{now, AddWorkdays(cal, now, -1)} {
-		if !cal.IsWorkday(day) {
-			continue
-		}
-		o := p.NudgeAt.On(day)
-		d := DeliverAt(p, cal, o, false)
-		if !d.After(now) && sameDate(d, now) && !o.Before(p.Since) {
-			occ, deliver, found = o, d, true
-			break
-		}
-	}
+	occ, deliver, found := nudgeOccasion(p, cal, now)
 	if !found {
 		return Owed{}, false
 	}
-	dayStart := time.Date(occ.Year(), occ.Month(), occ.Day(), 0, 0, 0, 0, loc)
-	var horizon time.Time
-	if p.NudgeScope > 0 {
-		horizon = p.WorkdayEnd.On(AddWorkdays(cal, now, p.NudgeScope))
-		if p.WorkdayEnd.IsZero() {
-			horizon = DefaultEndOfDay.On(AddWorkdays(cal, now, p.NudgeScope))
-		}
-	}
+	dayStart := time.Date(occ.Year(), occ.Month(), occ.Day(), 0, 0, 0, 0, p.loc())
+	horizon := nudgeHorizon(p, cal, now)
 	var owners []string
 	var ids []int64
 	var seen map[string]struct{}
 	for i := range tasks {
 		t := &tasks[i]
-		if t.Status != TaskOpen || !t.Created.Before(dayStart) || !t.LastOwnerUpdate.Before(dayStart) ||
-			skip[t.ID] || now.Before(t.SnoozedUntil) || !horizon.IsZero() && t.Due.After(horizon) || escalatedOn(t, dayStart) {
+		if !nudges(p, t, now, dayStart, horizon, skip) {
 			continue
-		}
-		if len(p.Leaves) > 0 {
-			if away, _ := p.Away(t.Owner, now); away {
-				continue
-			}
 		}
 		ids = append(ids, t.ID)
 		if seen == nil && len(owners) >= 16 {
@@ -635,8 +642,54 @@ func dueNudge(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time, ski
 	if len(owners) == 0 {
 		return Owed{}, false
 	}
-	return Owed{Kind: RemindNudge, Key: string(RemindNudge) + ":" + p.Key + ":" + dateKey10(occ), GroupKey: p.Key,
+	return Owed{Kind: RemindNudge, Key: nudgeKey(p, occ), GroupKey: p.Key,
 		Mentions: owners, Tasks: ids, Occasion: occ, Deliver: deliver}, true
+}
+
+func nudgeKey(p GroupPolicy, occ time.Time) string {
+	return string(RemindNudge) + ":" + p.Key + ":" + dateKey10(occ)
+}
+
+// nudgeOccasion is the nudge occasion delivered on now's date, by now:
+// today's, else the previous working day's, deferred to this morning
+// because its time was after working hours.
+func nudgeOccasion(p GroupPolicy, cal Calendar, now time.Time) (occ, deliver time.Time, ok bool) {
+	for _, day := range [2]time.Time{now, AddWorkdays(cal, now, -1)} {
+		if !cal.IsWorkday(day) {
+			continue
+		}
+		o := p.NudgeAt.On(day)
+		d := DeliverAt(p, cal, o, false)
+		if !d.After(now) && sameDate(d, now) && !o.Before(p.Since) {
+			return o, d, true
+		}
+	}
+	return time.Time{}, time.Time{}, false
+}
+
+// nudgeHorizon is the latest due time the nudge at now covers (zero: any).
+func nudgeHorizon(p GroupPolicy, cal Calendar, now time.Time) time.Time {
+	if p.NudgeScope <= 0 {
+		return time.Time{}
+	}
+	return p.end().On(AddWorkdays(cal, now, p.NudgeScope))
+}
+
+// nudges reports whether t puts its owner in the nudge at now for the
+// occasion of the day starting at dayStart: open, older than that day, no
+// update by the owner that day, not escalated that day, not snoozed, in
+// scope, and the owner not away.
+func nudges(p GroupPolicy, t *TaskState, now, dayStart, horizon time.Time, skip map[int64]bool) bool {
+	if t.Status != TaskOpen || !t.Created.Before(dayStart) || !t.LastOwnerUpdate.Before(dayStart) ||
+		skip[t.ID] || now.Before(t.SnoozedUntil) || !horizon.IsZero() && t.Due.After(horizon) || escalatedOn(t, dayStart) {
+		return false
+	}
+	if len(p.Leaves) > 0 {
+		if away, _ := p.Away(t.Owner, now); away {
+			return false
+		}
+	}
+	return true
 }
 
 func sameDate(a, b time.Time) bool {
@@ -679,10 +732,14 @@ func dueWeekly(p GroupPolicy, tasks []TaskState, cal Calendar, now time.Time) (O
 		if occ.Before(p.Since) {
 			return Owed{}, false
 		}
-		return Owed{Kind: RemindWeekly, Key: string(RemindWeekly) + ":" + p.Key + ":" + dateKey10(m), GroupKey: p.Key,
+		return Owed{Kind: RemindWeekly, Key: weeklyKey(p, m), GroupKey: p.Key,
 			Occasion: occ, Deliver: d}, true
 	}
 	return Owed{}, false
+}
+
+func weeklyKey(p GroupPolicy, monday time.Time) string {
+	return string(RemindWeekly) + ":" + p.Key + ":" + dateKey10(monday)
 }
 
 // escalatedOn reports whether the task got an escalation step on the day

@@ -85,7 +85,7 @@ func (t *Tx) groupSub(k GroupKey, path ...[]byte) (*bolt.Bucket, error) {
 	if b == nil {
 		return nil, fmt.Errorf("group %s: %w", k, ErrNotFound)
 	}
-	for _, name := range path {
+	for i, name := range path {
 		next := b.Bucket(name)
 		if next == nil {
 			if !t.tx.Writable() {
@@ -94,6 +94,12 @@ func (t *Tx) groupSub(k GroupKey, path ...[]byte) (*bolt.Bucket, error) {
 			var err error
 			if next, err = b.CreateBucket(name); err != nil {
 				return nil, err
+			}
+			if i == 0 {
+				// The group now uses the feature (see GroupsWith).
+				if err := t.markFeature(name, k); err != nil {
+					return nil, err
+				}
 			}
 		}
 		b = next
@@ -136,7 +142,10 @@ func (t *Tx) EnsureGroup(k GroupKey, now time.Time) (*Group, error) {
 		}
 	}
 	g = &Group{Key: k, NextID: 1, CreatedAt: now}
-	return g, putJSON(b, keyGroupInfo, g)
+	if err := putJSON(b, keyGroupInfo, g); err != nil {
+		return nil, err
+	}
+	return g, t.groupWritten(g)
 }
 
 // PutGroup saves g, which must exist.
@@ -145,7 +154,10 @@ func (t *Tx) PutGroup(g *Group) error {
 	if b == nil {
 		return fmt.Errorf("group %s: %w", g.Key, ErrNotFound)
 	}
-	return putJSON(b, keyGroupInfo, g)
+	if err := putJSON(b, keyGroupInfo, g); err != nil {
+		return err
+	}
+	return t.groupWritten(g)
 }
 
 // Groups calls fn for every group, in key order; fn returning an error

@@ -39,8 +39,11 @@ type MirrorRec struct {
 	// Want counts task writes; Synced is the Want last pushed.
 	Want   uint64 `json:"want"`
 	Synced uint64 `json:"synced"`
-	// State is the chat.MirrorState last pushed.
+	// State is the chat.MirrorState last pushed; Hash fingerprints the
+	// whole of what was pushed, so a write that changes nothing the app
+	// shows (an escalation recorded on the task) costs no call.
 	State string `json:"state,omitempty"`
+	Hash  string `json:"hash,omitempty"`
 	// Gone: the mirror was deleted on the platform, or the platform
 	// refused it for good; it is never recreated.
 	Gone bool `json:"gone,omitempty"`

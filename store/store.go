@@ -22,7 +22,7 @@ import (
 
 // SchemaVersion is the layout this code reads and writes. Open refuses a
 // file written by a newer version rather than misreading it.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Errors returned by the store. Callers compare with errors.Is.
 var (
@@ -68,6 +68,8 @@ type DB struct {
 	// PutTask), so what is derived from a task (the mirror queue, due
 	// indexes) cannot fall behind it: a hook's error aborts the write.
 	taskHooks []TaskHook
+	// groupHooks run likewise on every group write (see OnGroupWrite).
+	groupHooks []GroupHook
 }
 
 // TaskHook is called with each task written, inside the writing
@@ -77,6 +79,14 @@ type TaskHook func(tx *Tx, task *Task) error
 // OnTaskWrite adds h to the hooks run on every task write. It is not safe
 // to call concurrently with transactions: register at start-up.
 func (db *DB) OnTaskWrite(h TaskHook) { db.taskHooks = append(db.taskHooks, h) }
+
+// GroupHook is called with each group written (created by EnsureGroup or
+// saved by PutGroup, NewTask included), inside the writing transaction.
+type GroupHook func(tx *Tx, g *Group) error
+
+// OnGroupWrite adds h to the hooks run on every group write; register at
+// start-up, like OnTaskWrite.
+func (db *DB) OnGroupWrite(h GroupHook) { db.groupHooks = append(db.groupHooks, h) }
 
 // Options tune Open.
 type Options struct {
@@ -218,6 +228,11 @@ func (db *DB) init() error {
 		if err := migrate(tx, schemaOf(m.Get(keySchema))); err != nil {
 			return err
 		}
+		if from := schemaOf(m.Get(keySchema)); from != 0 && from < 3 {
+			if err := migrateFeatureGroups(tx); err != nil {
+				return err
+			}
+		}
 		return m.Put(keySchema, u64(SchemaVersion))
 	})
 }
@@ -307,6 +322,9 @@ func (t *Tx) OnCommit(fn func()) { t.tx.OnCommit(fn) }
 func (t *Tx) Writable() bool { return t.tx.Writable() }
 
 func (t *Tx) taskWritten(task *Task) error {
+	if err := t.markTask(task); err != nil {
+		return err
+	}
 	if t.db == nil {
 		return nil
 	}
@@ -348,4 +366,16 @@ func putJSON(b *bolt.Bucket, k []byte, v any) error {
 		return err
 	}
 	return b.Put(k, data)
+}
+
+func (t *Tx) groupWritten(g *Group) error {
+	if t.db == nil {
+		return nil
+	}
+	for _, h := range t.db.groupHooks {
+		if err := h(t, g); err != nil {
+			return err
+		}
+	}
+	return nil
 }
