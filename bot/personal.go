@@ -188,6 +188,7 @@ func (b *Bot) digestsDue(now time.Time) ([]store.GroupKey, error) {
 		return nil, err
 	}
 	var touched []store.GroupKey
+	defer b.releaseMapped()
 	err = b.db.Update(func(tx *store.Tx) error {
 		mine, err := b.personalTasks(tx, due)
 		if err != nil {
@@ -221,6 +222,12 @@ func (b *Bot) digestsDue(now time.Time) ([]store.GroupKey, error) {
 		return nil
 	})
 	return touched, err
+}
+
+func (b *Bot) releaseMapped() {
+	if err := b.db.ReleaseMapped(); err != nil {
+		b.log.Debug("release mapped store pages", "err", err)
+	}
 }
 
 // personalItem is one line of a digest: a task someone owns, or one

@@ -33,7 +33,14 @@ func (b *Bot) DecideDue(now time.Time) ([]store.GroupKey, error) {
 	made, rerr := b.DueRecurrences(now)
 	owed, err := b.decideOwed(now)
 	more, ferr := b.featuresDue(now)
-	return append(append(made, owed...), more...), errors.Join(rerr, err, ferr)
+	gs := append(append(made, owed...), more...)
+	if len(gs) > 0 {
+		// A big pass (the daily nudge reads every group) leaves the
+		// store's pages mapped: they are the page cache's to keep, not
+		// this process's resident memory.
+		b.releaseMapped()
+	}
+	return gs, errors.Join(rerr, err, ferr)
 }
 
 func (b *Bot) decideOwed(now time.Time) ([]store.GroupKey, error) {

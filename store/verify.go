@@ -279,6 +279,7 @@ func parseMeta(b []byte) (meta, string) {
 
 // walker checks the page structure by reading the file, never mapping it.
 type walker struct {
+	hdr      [pageHeaderSize]byte // scratch for page headers
 	f        io.ReaderAt
 	size     int64
 	ps       int
@@ -416,9 +417,13 @@ func (w *walker) run() {
 	w.complete = true
 	w.queue = append(w.queue, item{pgid: w.meta.root, from: w.metaPage, bucket: "the root bucket"})
 	for n := 0; len(w.queue) > 0; n++ {
-		it := w.queue[0]
-		w.queue[0] = item{}
-		w.queue = w.queue[1:]
+		// Depth first: the queue then holds one path's siblings, not a
+		// whole level of a big file (a breadth-first walk of a million
+		// tasks held hundreds of megabytes of pending pages).
+		last := len(w.queue) - 1
+		it := w.queue[last]
+		w.queue[last] = item{}
+		w.queue = w.queue[:last]
 		// The root bucket and each top-level bucket's root page are always
 		// checked; the rest while the budget lasts.
 		essential := it.level == 0 || (it.level == 1 && it.depth == 0)
@@ -496,7 +501,7 @@ func (w *walker) page(id uint64, what string, from uint64) ([]byte, bool) {
 		w.problem("page %d: referenced by page %d for %s, outside [2, %d)", id, from, what, w.hwm)
 		return nil, false
 	}
-	hdr := make([]byte, pageHeaderSize)
+	hdr := w.hdr[:]
 	if _, err := w.f.ReadAt(hdr, int64(id)*int64(w.ps)); err != nil {
 		w.problem("page %d (%s): %v", id, what, err)
 		return nil, false
@@ -665,7 +670,9 @@ func (w *walker) visitLeaf(it item, buf []byte, page uint64) {
 				w.problem("%s: inline %s: invalid type %s", where, name, pageType(f))
 				continue
 			}
-			next.inline = in
+			// A copy: a sub-slice would keep the whole page buffer alive
+			// until the inline bucket's turn comes.
+			next.inline = bytes.Clone(in)
 		}
 		w.queue = append(w.queue, next)
 	}
