@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -139,11 +140,13 @@ var vagueEnglishExact = []string{
 }
 
 func isVague(s string) bool {
-	n := strings.ToLower(normalize(strings.TrimSpace(s)))
+	n := lowerNormalize(strings.TrimSpace(s))
 	if isVagueEnglish(n) {
 		return true
 	}
-	n = strings.Join(strings.Fields(n), "")
+	// lowerNormalize leaves valid UTF-8, so dropping the spaces here is
+	// what joining strings.Fields would give, without its allocations.
+	n = strings.Map(dropSpace, n)
 	n = trimDeadlineSuffix(n)
 	for _, w := range vagueExact {
 		if n == w {
@@ -161,6 +164,9 @@ func isVague(s string) bool {
 // isVagueEnglish matches vagueEnglish and vagueEnglishExact against the
 // ASCII words of n, which is lower case.
 func isVagueEnglish(n string) bool {
+	if strings.IndexFunc(n, isASCIILetter) < 0 {
+		return false // no words; Chinese deadlines end here
+	}
 	words := strings.FieldsFunc(n, func(r rune) bool { return !isASCIILetter(r) })
 	if len(words) == 0 {
 		return false
@@ -187,21 +193,88 @@ func isVagueEnglish(n string) bool {
 	return false
 }
 
-// normalizer maps full-width digits and punctuation and the traditional
-// characters that occur in deadlines onto the forms the parser reads.
-var normalizer = func() *strings.Replacer {
-	pairs := []string{
-		"：", ":", "／", "/", "．", ".", "－", "-", "（", "(", "）", ")", "\u3000", " ",
-		"點", "点", "後", "后", "週", "周", "禮", "礼", "號", "号", "時", "时", "個", "个",
-		"內", "内", "這", "这", "兩", "两", "鐘", "钟", "夠", "够", "為", "为", "畫", "画",
+// normRune maps full-width digits and punctuation and the traditional
+// characters that occur in deadlines onto the forms the parser reads. A
+// rune-for-rune mapping, so the parser can normalise while it decodes.
+func normRune(r rune) rune {
+	if r < '\u3000' {
+		return r // ASCII, and everything else below the CJK blocks
 	}
-	for d := '０'; d <= '９'; d++ {
-		pairs = append(pairs, string(d), string('0'+d-'０'))
+	if r >= '０' && r <= '９' {
+		return '0' + r - '０'
 	}
-	return strings.NewReplacer(pairs...)
-}()
+	switch r {
+	case '：':
+		return ':'
+	case '／':
+		return '/'
+	case '．':
+		return '.'
+	case '－':
+		return '-'
+	case '（':
+		return '('
+	case '）':
+		return ')'
+	case '\u3000':
+		return ' '
+	case '點':
+		return '点'
+	case '後':
+		return '后'
+	case '週':
+		return '周'
+	case '禮':
+		return '礼'
+	case '號':
+		return '号'
+	case '時':
+		return '时'
+	case '個':
+		return '个'
+	case '內':
+		return '内'
+	case '這':
+		return '这'
+	case '兩':
+		return '两'
+	case '鐘':
+		return '钟'
+	case '夠':
+		return '够'
+	case '為':
+		return '为'
+	case '畫':
+		return '画'
+	}
+	return r
+}
 
-func normalize(s string) string { return normalizer.Replace(s) }
+// lowerNorm is the parser's view of a rune: normalised, then lower case.
+func lowerNorm(r rune) rune {
+	if r < utf8.RuneSelf {
+		if 'A' <= r && r <= 'Z' {
+			r += 'a' - 'A'
+		}
+		return r
+	}
+	r = normRune(r)
+	if r >= '\u3000' && r < '\ua640' {
+		return r // CJK, kana, hangul: no case, and no table search
+	}
+	return unicode.ToLower(r)
+}
+
+// lowerNormalize is strings.ToLower of s normalised (see normRune).
+// Invalid bytes become U+FFFD, as strings.ToLower makes them.
+func lowerNormalize(s string) string { return strings.Map(lowerNorm, s) }
+
+func dropSpace(r rune) rune {
+	if unicode.IsSpace(r) {
+		return -1
+	}
+	return r
+}
 
 // deadlineSuffixes mean "by then, inclusive"; longest first.
 var deadlineSuffixes = []string{"之前", "以前", "截止", "为止", "前"}
@@ -221,10 +294,21 @@ func trimDeadlineSuffix(s string) string {
 // deadlinePrefixes are lead-ins with the same meaning, as in 截止9月15日.
 var deadlinePrefixes = []string{"截止到", "截止至", "截至到", "截至", "截止", "最晚", "最迟", "不晚于", "在", "于"}
 
+// The lead-ins and suffixes as runes, for the parser.
+var (
+	deadlinePrefixRunes = runesOf(deadlinePrefixes)
+	deadlineSuffixRunes = runesOf(deadlineSuffixes)
+)
+
 // dparser is a backtracking recursive-descent parser over the normalised
 // runes of one deadline expression. Spaces may stand between tokens.
 type dparser struct {
-	s     []rune
+	// s holds the expression's runes in s[:n]. An array, not a slice:
+	// the parser stays on the stack only while nothing in it points
+	// into it, and an expression has at most maxDeadlineLen bytes,
+	// hence as many runes.
+	s     [maxDeadlineLen]rune
+	n     int
 	i     int
 	opt   Options
 	now   time.Time
@@ -248,6 +332,28 @@ type dresult struct {
 	suggest string // see Error.Suggest
 }
 
+// deadlineAlphabet holds every rune besides white space that a deadline
+// can be made of, as the parser sees it (see lowerNorm): the runes of its
+// words, and the ASCII digits num reads by range. Text holding any other
+// rune, like the request in most suffixes splitAt tries (需前端提供…), is
+// no deadline, and parseDeadlineExpr says so without trying every
+// reading. A superset does no harm; TestDeadlineAlphabet checks that no
+// word's rune is missing.
+const deadlineAlphabet = "0123456789abcdefghijklmnopqrstuvwxyz!%(),-./:" +
+	"。〇一七三上下不两个中为之九了二于五今以作便傍八六内凌几分初到刻前十午半即及右号后周四回在多夜够大天头好定小尽" +
+	"工左差年底待得快截抓拜择改整方日早旬时明星昨晚晨最月有期末本概止清点班画礼稍空立紧约至节越过近这迟里量钟随零马！"
+
+var deadlineRunes = func() (set [0x10000 / 64]uint64) {
+	for _, r := range deadlineAlphabet {
+		set[r/64] |= 1 << (r % 64)
+	}
+	return set
+}()
+
+func inDeadlineAlphabet(r rune) bool {
+	return r < 0x10000 && deadlineRunes[r/64]&(1<<(r%64)) != 0 || isSpace(r)
+}
+
 // maxDeadlineLen bounds the text tried as a deadline: the longest real one
 // (2026年09月30日 下午5点30分之前) is well under it, and callers try many
 // suffixes and prefixes of long messages.
@@ -259,28 +365,48 @@ func parseDeadlineExpr(s string, opt Options) dresult {
 	if len(s) > maxDeadlineLen {
 		return dresult{}
 	}
-	n := strings.ToLower(strings.TrimSpace(normalize(s)))
-	n = strings.TrimRight(n, "。!！ ")
-	for _, pre := range deadlinePrefixes {
-		if t, ok := strings.CutPrefix(n, pre); ok && strings.TrimSpace(t) != "" {
-			n = strings.TrimSpace(t)
+	// The runes of s, normalised and in lower case, then trimmed of
+	// spaces, trailing punctuation, a lead-in and a suffix, in place:
+	// the string steps this replaces copied s once per step.
+	var p dparser
+	k := 0
+	for _, r := range s {
+		// Trimming below removes only runes of the alphabet, so a rune
+		// outside it would stay and fail every reading.
+		if r = lowerNorm(r); !inDeadlineAlphabet(r) {
+			return dresult{}
+		}
+		p.s[k] = r
+		k++
+	}
+	n := trimRunesSpace(p.s[:k])
+	for len(n) > 0 && strings.ContainsRune("。!！ ", n[len(n)-1]) {
+		n = n[:len(n)-1]
+	}
+	for _, pre := range deadlinePrefixRunes {
+		if t, ok := cutRunesPrefix(n, pre); ok && len(trimRunesSpace(t)) > 0 {
+			n = trimRunesSpace(t)
 			break
 		}
 	}
-	stripped := trimDeadlineSuffix(n)
-	p := &dparser{
-		s:   []rune(stripped),
-		opt: opt,
-		now: opt.Now,
-		ago: stripped != n && strings.HasSuffix(n, "前"),
+	stripped := n
+	for _, suf := range deadlineSuffixRunes {
+		if t, ok := cutRunesSuffix(n, suf); ok && len(trimRunesSpace(t)) > 0 {
+			stripped = trimRunesSpace(t)
+			break
+		}
 	}
+	endsAgo := len(n) > 0 && n[len(n)-1] == '前'
+	p.ago = len(stripped) != len(n) && endsAgo
+	p.n = copy(p.s[:], stripped)
+	p.opt, p.now = opt, opt.Now
 	y, m, d := opt.Now.Date()
 	p.today = time.Date(y, m, d, 0, 0, 0, 0, opt.Loc)
-	alts := []func() (time.Time, Code, bool){p.duration, p.workdays, p.periodEnd, p.dated, p.timeOnly}
-	if hasASCIILetter(p.s) {
+	alts := []reading{readDuration, readWorkdays, readPeriodEnd, readDated, readTimeOnly, readEnglish}
+	if !hasASCIILetter(p.s[:p.n]) {
 		// English words only when there are ASCII letters, so that Chinese
 		// deadlines pay nothing for them.
-		alts = append(alts, p.english)
+		alts = alts[:len(alts)-1]
 	}
 	if due, code, ok := p.firstWhole(0, alts...); ok {
 		if code == "" && due.Before(opt.Now) {
@@ -298,12 +424,96 @@ func parseDeadlineExpr(s string, opt Options) dresult {
 	return dresult{}
 }
 
+// trimRunesSpace is strings.TrimSpace on runes.
+func trimRunesSpace(s []rune) []rune {
+	for len(s) > 0 && isSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// cutRunesPrefix is strings.CutPrefix on runes.
+func cutRunesPrefix(s, prefix []rune) ([]rune, bool) {
+	if len(s) < len(prefix) || !slices.Equal(s[:len(prefix)], prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
+}
+
+// cutRunesSuffix is strings.CutSuffix on runes.
+func cutRunesSuffix(s, suffix []rune) ([]rune, bool) {
+	if len(s) < len(suffix) || !slices.Equal(s[len(s)-len(suffix):], suffix) {
+		return s, false
+	}
+	return s[:len(s)-len(suffix)], true
+}
+
+func runesOf(words []string) [][]rune {
+	out := make([][]rune, len(words))
+	for i, w := range words {
+		out[i] = []rune(w)
+	}
+	return out
+}
+
+// reading names one way of reading a deadline, for firstWhole; a switch
+// rather than method values, which would move the parser to the heap.
+type reading uint8
+
+const (
+	readDuration reading = iota
+	readWorkdays
+	readPeriodEnd
+	readDated
+	readTimeOnly
+	readEnglish
+	readEDuration
+	readEWorkdays
+	readEPeriod
+	readEDated
+	readEClockFirst
+	readETimeOnly
+)
+
+func (p *dparser) read(r reading) (time.Time, Code, bool) {
+	switch r {
+	case readDuration:
+		return p.duration()
+	case readWorkdays:
+		return p.workdays()
+	case readPeriodEnd:
+		return p.periodEnd()
+	case readDated:
+		return p.dated()
+	case readTimeOnly:
+		return p.timeOnly()
+	case readEnglish:
+		return p.english()
+	case readEDuration:
+		return p.eDuration()
+	case readEWorkdays:
+		return p.eWorkdays()
+	case readEPeriod:
+		return p.ePeriod()
+	case readEDated:
+		return p.eDated()
+	case readEClockFirst:
+		return p.eClockFirst()
+	case readETimeOnly:
+		return p.eTimeOnly()
+	}
+	return time.Time{}, "", false
+}
+
 // firstWhole tries each reading from position from and returns the first
 // that consumes the whole expression; each starts afresh.
-func (p *dparser) firstWhole(from int, alts ...func() (time.Time, Code, bool)) (time.Time, Code, bool) {
+func (p *dparser) firstWhole(from int, alts ...reading) (time.Time, Code, bool) {
 	for _, alt := range alts {
 		p.i, p.suggest, p.needClock = from, "", false
-		if due, code, ok := alt(); ok && p.eof() {
+		if due, code, ok := p.read(alt); ok && p.eof() {
 			return due, code, true
 		}
 	}
@@ -320,40 +530,108 @@ func hasASCIILetter(s []rune) bool {
 }
 
 func (p *dparser) skipSpace() {
-	for p.i < len(p.s) && unicode.IsSpace(p.s[p.i]) {
+	for p.i < p.n {
+		if r := p.s[p.i]; r > ' ' && r < utf8.RuneSelf || r > '\u3000' || !isSpace(r) {
+			return
+		}
 		p.i++
 	}
 }
 
+// isSpace is unicode.IsSpace, answering from the code point's range for
+// the runes a deadline is made of: no white space lies above U+3000, and
+// the CJK text beyond it is the common case.
+func isSpace(r rune) bool {
+	if r < utf8.RuneSelf {
+		return r == ' ' || r >= '\t' && r <= '\r'
+	}
+	if r > '\u3000' {
+		return false
+	}
+	return unicode.IsSpace(r)
+}
+
 func (p *dparser) eof() bool {
 	p.skipSpace()
-	return p.i == len(p.s)
+	return p.i == p.n
 }
 
 // lit consumes the first of words found at the current position, in the
 // order given (so list longer words first), and returns it.
 func (p *dparser) lit(words ...string) (string, bool) {
-	p.skipSpace()
-	for _, w := range words {
-		if n, ok := p.match(w); ok {
-			p.i += n
-			return w, true
-		}
+	if k := p.litAt(words); k >= 0 {
+		return words[k], true
 	}
 	return "", false
 }
 
+// litAt is lit returning the index of the word found, or -1.
+func (p *dparser) litAt(words []string) int {
+	p.skipSpace()
+	lead := p.lead()
+	for k, w := range words {
+		if len(w) > 0 && (p.i == p.n || w[0] != lead) {
+			continue // most words fail here, without a call
+		}
+		if n, ok := p.match(w); ok {
+			p.i += n
+			return k
+		}
+	}
+	return -1
+}
+
+// lead is the first byte of the next rune's UTF-8 encoding, which a word
+// must start with to match; 0 at the end.
+func (p *dparser) lead() byte {
+	if p.i == p.n {
+		return 0
+	}
+	r := p.s[p.i]
+	switch {
+	case r < 0x80:
+		return byte(r)
+	case r < 0x800:
+		return 0xC0 | byte(r>>6)
+	case r < 0x10000:
+		return 0xE0 | byte(r>>12)
+	}
+	return 0xF0 | byte(r>>18)
+}
+
 // match reports whether w comes next and how many runes it has, comparing
-// in place: converting each candidate word costs more than the parse.
+// in place: converting each candidate word costs more than the parse, and
+// so does decoding it; the parser's runes are encoded instead, which
+// for the first rune is mostly enough to tell.
 func (p *dparser) match(w string) (int, bool) {
 	j := p.i
-	for _, r := range w {
-		if j >= len(p.s) || p.s[j] != r {
+	for len(w) > 0 {
+		if j >= p.n {
 			return 0, false
 		}
+		n, ok := hasRunePrefix(w, p.s[j])
+		if !ok {
+			return 0, false
+		}
+		w = w[n:]
 		j++
 	}
 	return j - p.i, true
+}
+
+// hasRunePrefix reports whether w, valid UTF-8, starts with r, and r's
+// width. r is a rune decoded from a string, so a valid one or U+FFFD.
+func hasRunePrefix(w string, r rune) (int, bool) {
+	switch {
+	case r < 0x80:
+		return 1, len(w) > 0 && w[0] == byte(r)
+	case r < 0x800:
+		return 2, len(w) > 1 && w[0] == 0xC0|byte(r>>6) && w[1] == 0x80|byte(r)&0x3F
+	case r < 0x10000:
+		return 3, len(w) > 2 && w[0] == 0xE0|byte(r>>12) && w[1] == 0x80|byte(r>>6)&0x3F && w[2] == 0x80|byte(r)&0x3F
+	}
+	return 4, len(w) > 3 && w[0] == 0xF0|byte(r>>18) && w[1] == 0x80|byte(r>>12)&0x3F &&
+		w[2] == 0x80|byte(r>>6)&0x3F && w[3] == 0x80|byte(r)&0x3F
 }
 
 // peek reports whether one of words comes next without consuming it.
@@ -371,11 +649,24 @@ func cnValue(r rune) (int, bool) {
 		return 0, true
 	case '两':
 		return 2, true
-	}
-	for i, c := range []rune("一二三四五六七八九") {
-		if c == r {
-			return i + 1, true
-		}
+	case '一':
+		return 1, true
+	case '二':
+		return 2, true
+	case '三':
+		return 3, true
+	case '四':
+		return 4, true
+	case '五':
+		return 5, true
+	case '六':
+		return 6, true
+	case '七':
+		return 7, true
+	case '八':
+		return 8, true
+	case '九':
+		return 9, true
 	}
 	return 0, false
 }
@@ -386,7 +677,7 @@ func cnValue(r rune) (int, bool) {
 func (p *dparser) num(maxDigits int) (n, width int, ok bool) {
 	p.skipSpace()
 	start := p.i
-	for p.i < len(p.s) && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
+	for p.i < p.n && p.s[p.i] >= '0' && p.s[p.i] <= '9' {
 		p.i++
 	}
 	if w := p.i - start; w > 0 {
@@ -402,7 +693,7 @@ func (p *dparser) num(maxDigits int) (n, width int, ok bool) {
 	// Chinese: [d]十[d] or a run of digits.
 	var digits []int
 	ten := false
-	for p.i < len(p.s) {
+	for p.i < p.n {
 		r := p.s[p.i]
 		if r == '十' && !ten {
 			if len(digits) > 1 {
@@ -457,8 +748,13 @@ func validDate(y, m, d int) bool {
 	if m < 1 || m > 12 || d < 1 {
 		return false
 	}
-	return d <= time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	if m == 2 && y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+		return d <= 29 // the proleptic Gregorian calendar, as package time
+	}
+	return d <= int(daysInMonth[m-1])
 }
+
+var daysInMonth = [12]uint8{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
 
 // Durations bound the arithmetic: more than this many working days is a
 // typo, and stepping through them costs time.
@@ -755,7 +1051,7 @@ func isoWeekday(t time.Time) int {
 // weekdayNum reads 一..六, 日/天/七 or 1..7 after 周/星期/礼拜.
 func (p *dparser) weekdayNum() (int, bool) {
 	p.skipSpace()
-	if p.i >= len(p.s) {
+	if p.i >= p.n {
 		return 0, false
 	}
 	r := p.s[p.i]
@@ -868,17 +1164,8 @@ func (p *dparser) day() (day time.Time, roll bool, code Code, ok bool) {
 	p.i = start
 	// 今天 明天 后天 大后天, 昨天 前天 (past), and 今/明/后 before a part of
 	// the day (明早9点, 今晚8点).
-	rel := []struct {
-		w string
-		n int
-	}{
-		{"大后天", 3}, {"大前天", -3}, {"今天", 0}, {"今日", 0}, {"明天", 1}, {"明日", 1},
-		{"后天", 2}, {"昨天", -1}, {"昨日", -1}, {"前天", -2},
-	}
-	for _, r := range rel {
-		if p.litOK(r.w) {
-			return civilDay(p.today, r.n), false, "", true
-		}
+	if k := p.litAt(relDayWords); k >= 0 {
+		return civilDay(p.today, relDays[k]), false, "", true
 	}
 	for _, r := range []struct {
 		w string
@@ -917,6 +1204,13 @@ func (p *dparser) day() (day time.Time, roll bool, code Code, ok bool) {
 	p.i = start
 	return time.Time{}, false, "", false
 }
+
+// relDayWords are the days relative to today that day reads, in the
+// order tried; relDays are their offsets in days.
+var (
+	relDayWords = []string{"大后天", "大前天", "今天", "今日", "明天", "明日", "后天", "昨天", "昨日", "前天"}
+	relDays     = []int{3, -3, 0, 0, 1, 1, 2, -1, -1, -2}
+)
 
 // dayParts are the words for parts of the day that may precede a clock
 // time; longer first.

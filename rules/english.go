@@ -26,16 +26,28 @@ import "time"
 // word consumes the first of words (lower-case ASCII) found at the
 // current position and ending at a word boundary.
 func (p *dparser) word(words ...string) (string, bool) {
+	if k := p.wordAt(words); k >= 0 {
+		return words[k], true
+	}
+	return "", false
+}
+
+// wordAt is word returning the index of the word found, or -1.
+func (p *dparser) wordAt(words []string) int {
 	p.skipSpace()
-	for _, w := range words {
+	lead := p.lead()
+	for k, w := range words {
+		if len(w) > 0 && (p.i == p.n || w[0] != lead) {
+			continue // most words fail here, without a call
+		}
 		n, ok := p.match(w)
-		if !ok || p.i+n < len(p.s) && isASCIILetter(p.s[p.i+n]) && isASCIILetter(rune(w[len(w)-1])) {
+		if !ok || p.i+n < p.n && isASCIILetter(p.s[p.i+n]) && isASCIILetter(rune(w[len(w)-1])) {
 			continue
 		}
 		p.i += n
-		return w, true
+		return k
 	}
-	return "", false
+	return -1
 }
 
 func (p *dparser) wordOK(words ...string) bool {
@@ -62,7 +74,7 @@ func (p *dparser) english() (time.Time, Code, bool) {
 	if !p.seq("no", "later", "than") && !p.seq("due", "by") {
 		p.word("by", "before", "due", "until", "till")
 	}
-	return p.firstWhole(p.i, p.eDuration, p.eWorkdays, p.ePeriod, p.eDated, p.eClockFirst, p.eTimeOnly)
+	return p.firstWhole(p.i, readEDuration, readEWorkdays, readEPeriod, readEDated, readEClockFirst, readETimeOnly)
 }
 
 var enNumbers = []string{"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
@@ -75,10 +87,8 @@ func (p *dparser) eNum() (int, bool) {
 	if p.wordOK("a", "an") {
 		return 1, true
 	}
-	for i, w := range enNumbers {
-		if p.wordOK(w) {
-			return i + 1, true
-		}
+	if k := p.wordAt(enNumbers); k >= 0 {
+		return k + 1, true
 	}
 	return 0, false
 }
@@ -407,7 +417,7 @@ var (
 
 func (p *dparser) eWeekday() (int, bool) {
 	for _, w := range enWeekdays {
-		if p.wordOK(w.words...) {
+		if p.wordAt(w.words) >= 0 {
 			p.lit(".")
 			return w.wd, true
 		}
@@ -417,7 +427,7 @@ func (p *dparser) eWeekday() (int, bool) {
 
 func (p *dparser) eMonth() (int, bool) {
 	for i, names := range enMonths {
-		if p.wordOK(names...) {
+		if p.wordAt(names) >= 0 {
 			p.lit(".")
 			return i + 1, true
 		}

@@ -3,6 +3,7 @@ package rules
 import (
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 )
@@ -49,6 +50,22 @@ func bracketed(s string) bool {
 }
 
 func isSep(r rune) bool { return r == '-' || r == '－' || r == '—' || r == '–' }
+
+// sepLead and wrongLead are the first bytes of the wide runes isSep and
+// wrongSeps accept. The scans below decode only at those bytes, which is
+// where ranging over the string would find those runes: a lead byte is
+// never part of another rune, valid or not.
+var (
+	sepLead   = leadBytes('－', '—', '–')
+	wrongLead = leadBytes(wrongSeps[:]...)
+)
+
+func leadBytes(rs ...rune) (set [256]bool) {
+	for _, r := range rs {
+		set[string(r)[0]] = true
+	}
+	return set
+}
 
 // locate finds what Parse works on: the text from the task bracket on, with
 // the tags seen before it, or (for a tag-only message) the text after the
@@ -135,7 +152,11 @@ func isASCIILetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <
 // isLeadPunct is whitespace or the punctuation people put between a
 // mention or polite word and the task.
 func isLeadPunct(r rune) bool {
-	return unicode.IsSpace(r) || strings.ContainsRune("，,、：:！!～~。.；;", r)
+	switch r {
+	case '，', ',', '、', '：', ':', '！', '!', '～', '~', '。', '.', '；', ';':
+		return true
+	}
+	return unicode.IsSpace(r)
 }
 
 type lead struct {
@@ -163,7 +184,7 @@ func scanLead(s string) (l lead, ok bool) {
 				open, closer = "［", "］"
 			}
 			inner, after, closed := cutBracket(s[len(open):], closer)
-			if tag, isTag := tagWords[strings.TrimSpace(inner)]; isTag && closed {
+			if tag, isTag := tagWords[trimSpace(inner)]; isTag && closed {
 				l.tags.or(tag)
 				l.anyTag = true
 				s = after
@@ -218,6 +239,7 @@ func Parse(text string, opt Options) Result {
 	}
 	opt = opt.withDefaults()
 	r.Tags.or(tags)
+	var due time.Time
 
 	switch {
 	case strings.HasPrefix(s, "【"):
@@ -230,7 +252,7 @@ func Parse(text string, opt Options) Result {
 		if !closed {
 			r.Errors = append(r.Errors, Error{Field: FieldFormat, Input: strings.TrimSpace(s), Code: CodeUnclosed})
 		}
-		r.splitFields(body, opt)
+		due = r.splitFields(body, opt)
 		s = r.Tags.eat(after, &anyTag)
 		// A second task is reported rather than dropped, so it is not lost.
 		for strings.HasPrefix(s, "【") {
@@ -275,7 +297,7 @@ func Parse(text string, opt Options) Result {
 			Item:     r.fields[1],
 			Request:  r.fields[2],
 			Deadline: r.fields[3],
-			Due:      resolveDeadline(r.fields[3], opt).due,
+			Due:      due,
 			Urgency:  r.Tags.Urgency(),
 		}
 	}
@@ -324,7 +346,7 @@ func (t *Tags) eat(s string, seen *bool) string {
 			return s
 		}
 		body, after, closed := cutBracket(s[len(open):], closer)
-		tag, ok := tagWords[strings.TrimSpace(body)]
+		tag, ok := tagWords[trimSpace(body)]
 		ok = ok && closed
 		if !ok {
 			return s
@@ -366,7 +388,14 @@ type span struct{ at, w int }
 // properSeps appends the separators of format.md in body to seps; the
 // Chinese IME's dash "——" is one separator, not an empty field.
 func properSeps(body string, seps []span) []span {
-	for i, c := range body {
+	for i := 0; i < len(body); i++ {
+		c := rune(body[i])
+		if c >= utf8.RuneSelf {
+			if !sepLead[c] {
+				continue
+			}
+			c, _ = utf8.DecodeRuneInString(body[i:])
+		}
 		if !isSep(c) {
 			continue
 		}
@@ -392,7 +421,14 @@ var wrongSeps = [...]rune{'/', '／', '、', '|', '｜', '，', ',', '_'}
 func wrongSeparator(body string) (sep rune, ok bool) {
 	var count, first [len(wrongSeps)]int
 	best := -1
-	for i, c := range body {
+	for i := 0; i < len(body); i++ {
+		c := rune(body[i])
+		if c >= utf8.RuneSelf {
+			if !wrongLead[c] {
+				continue
+			}
+			c, _ = utf8.DecodeRuneInString(body[i:])
+		}
 		for k, w := range wrongSeps {
 			if c != w {
 				continue
@@ -427,15 +463,16 @@ func spansOf(body string, sep rune) []span {
 type split struct {
 	fields  [4]string
 	present [4]bool
-	code    Code   // why the deadline is unusable, if it is
-	suggest string // see Error.Suggest
+	code    Code      // why the deadline is unusable, if it is
+	suggest string    // see Error.Suggest
+	due     time.Time // the deadline resolved, when code is empty
 }
 
 // splitAt splits body at seps (format.md): topic, item, then the longest
 // suffix after a separator that reads as a deadline, the request being
 // what stands before it.
 func splitAt(body string, seps []span, opt Options) (sp split) {
-	field := func(from, to int) string { return strings.TrimSpace(body[from:to]) }
+	field := func(from, to int) string { return trimSpace(body[from:to]) }
 	sp.present[0] = true
 	switch {
 	case len(seps) == 0:
@@ -463,7 +500,7 @@ func splitAt(body string, seps []span, opt Options) (sp split) {
 		if dl := parseDeadlineExpr(cand, opt); dl.ok {
 			sp.fields[2], sp.fields[3] = field(restAt, s.at), cand
 			sp.present[2], sp.present[3] = true, true
-			sp.code, sp.suggest = dl.code, dl.suggest
+			sp.code, sp.suggest, sp.due = dl.code, dl.suggest, dl.due
 			return sp
 		}
 	}
@@ -473,7 +510,7 @@ func splitAt(body string, seps []span, opt Options) (sp split) {
 		switch {
 		case dl.ok:
 			// 【主题-事项-9月15日前】: the request is what is missing.
-			sp.fields[3], sp.present[3], sp.code, sp.suggest = tail, true, dl.code, dl.suggest
+			sp.fields[3], sp.present[3], sp.code, sp.suggest, sp.due = tail, true, dl.code, dl.suggest, dl.due
 		case tail != "" && isVague(tail):
 			sp.fields[3], sp.present[3], sp.code = tail, true, CodeVague
 		default:
@@ -524,9 +561,11 @@ func (sp split) errors(whole string) (errs ErrorList, bad [4]bool) {
 // another character splits the body into four fields
 // (【产品研发/需求确认/提供方案/9月15日前】), that split is kept and the
 // wrong separator reported first, so that Example shows the same fields
-// joined with "-".
-func (r *Result) splitFields(body string, opt Options) {
-	whole := strings.TrimSpace(body)
+// joined with "-". It returns the deadline as splitAt resolved it, which
+// is what resolveDeadline would make of r.fields[3] when there are no
+// errors, so that the deadline is not parsed twice.
+func (r *Result) splitFields(body string, opt Options) time.Time {
+	whole := trimSpace(body)
 	var buf [8]span // a task has three or four separators
 	seps := properSeps(body, buf[:0])
 	sp := splitAt(body, seps, opt)
@@ -545,6 +584,7 @@ func (r *Result) splitFields(body string, opt Options) {
 	}
 	r.fields, r.bad = sp.fields, bad
 	r.Errors = append(r.Errors, errs...)
+	return sp.due
 }
 
 // skipMentions drops leading "@Name" mentions and whitespace.
@@ -569,6 +609,23 @@ func skipMention(s string) string {
 	}
 	return s[end:]
 }
+
+// trimSpace is strings.TrimSpace, answering at once for text, like most
+// fields, that can neither start nor end with white space: every white
+// space rune is ASCII or starts with byte C2, E1, E2 or E3, while CJK
+// text starts with E4 to E9.
+func trimSpace(s string) string {
+	if s == "" || mayStartSpace(s[0]) {
+		return strings.TrimSpace(s)
+	}
+	n, last := len(s), s[len(s)-1]
+	if last <= ' ' || last >= utf8.RuneSelf && (n >= 2 && s[n-2] == 0xC2 || n >= 3 && mayStartSpace(s[n-3])) {
+		return strings.TrimSpace(s)
+	}
+	return s
+}
+
+func mayStartSpace(b byte) bool { return b <= ' ' || b == 0xC2 || b >= 0xE1 && b <= 0xE3 }
 
 func firstRune(s string) rune {
 	r, _ := utf8.DecodeRuneInString(s)
