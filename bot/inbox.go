@@ -8,6 +8,7 @@ import (
 	"hash/fnv"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"collabbot/bot/chat"
@@ -31,6 +32,9 @@ const (
 // processor runs the inbox workers.
 type processor struct {
 	workers int
+	// accepting counts Accept calls committing now; workers give way
+	// to them (yieldToIntake).
+	accepting atomic.Int64
 
 	mu      sync.Mutex
 	shards  []*shard
@@ -84,6 +88,8 @@ func (b *Bot) accept(ctx context.Context, m chat.Message) (*store.InboxEntry, er
 		return nil, err
 	}
 	var e *store.InboxEntry
+	b.proc.accepting.Add(1)
+	defer b.proc.accepting.Add(-1)
 	err = b.db.Batch(func(tx *store.Tx) error {
 		e = nil // Batch may run this function again
 		if m.MessageID != "" {
@@ -368,6 +374,13 @@ func (b *Bot) work(ctx context.Context, s *shard) {
 			s.mu.Unlock()
 			return
 		}
+		s.mu.Unlock()
+		b.yieldToIntake(ctx)
+		s.mu.Lock()
+		if s.done {
+			s.mu.Unlock()
+			return
+		}
 		n := min(len(s.seqs), maxBatch)
 		seqs := append([]uint64(nil), s.seqs[:n]...)
 		s.seqs = s.seqs[n:]
@@ -382,6 +395,25 @@ func (b *Bot) work(ctx context.Context, s *shard) {
 				time.AfterFunc(5*time.Second, func() { s.push(seq) })
 			}
 		}
+	}
+}
+
+// maxYield bounds how long a worker gives way to intake, so that a
+// sustained flood of messages still gets answered.
+const maxYield = 100 * time.Millisecond
+
+// yieldToIntake waits while messages are being accepted, up to maxYield.
+// The store has one writer: a worker's transaction, applying up to
+// maxBatch messages, would hold back the commits that the platforms'
+// acks wait for. Accepting first keeps the acks fast in a burst; the
+// messages are committed, and are applied a moment later.
+func (b *Bot) yieldToIntake(ctx context.Context) {
+	if b.proc.accepting.Load() == 0 {
+		return
+	}
+	deadline := time.Now().Add(maxYield)
+	for b.proc.accepting.Load() > 0 && ctx.Err() == nil && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
 	}
 }
 

@@ -231,8 +231,20 @@ func (b *Bot) Hold(tx *store.Tx, e *store.OutboxEntry, now time.Time) bool {
 	if err != nil {
 		return false
 	}
-	return !rules.WorkingTime(policyOf(g, b.effective(g)), b.cal, now)
+	p := policyOf(g, b.effective(g))
+	if rules.WorkingTime(p, b.cal, now) {
+		return false
+	}
+	// Decided for working time and only just decided: a burst that runs a
+	// little past the end of the day (the 18:00 overdue reminders of a
+	// thousand groups take some 20 s at the platform's pace) still goes
+	// out, instead of waiting for the next morning.
+	return !(rules.WorkingTime(p, b.cal, e.Occasion) && now.Sub(e.DecidedAt) < holdGrace)
 }
+
+// holdGrace is how long after its decision a message decided in working
+// time may still be sent once working time has ended.
+const holdGrace = 15 * time.Minute
 
 // PruneOutbox forgets finished outbox entries decided before the rules'
 // horizon (rules.MaxLate, plus a week for weekly and daily keys): they can

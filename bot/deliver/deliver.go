@@ -4,7 +4,15 @@
 // attempt per Send and classify failures.
 //
 // Each group's messages go out in the order they were decided, one group
-// per worker at a time, many groups in parallel. A message is marked sent
+// per worker at a time, many groups in parallel. Groups take turns: a
+// worker sends one message of a group and puts the group back at the end
+// of the queue, so a chat with a long backlog never keeps the others
+// waiting, and a chat waiting for its own allowance holds no worker.
+// Groups whose next message answers a person (Options.Interactive) queue
+// ahead of those with scheduled messages, and wait ahead of them for the
+// platform's app-wide allowance, which both share: one budget per
+// platform, shaped like the platform's (chat.Limits, overridden per
+// platform by Options.PlatformLimits). A message is marked sent
 // (or failed) in the store after its attempt, so a crash resends what was
 // not marked. On a route without an idempotency key the attempt is recorded
 // before the call; an entry found in that state later had its outcome lost
@@ -69,6 +77,14 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Limits apply to senders that do not report their own.
 	Limits chat.Limits
+	// PlatformLimits override, field by field where non-zero, the limits
+	// a platform's sender reports: tenants whose quotas differ from the
+	// documented ones.
+	PlatformLimits map[string]chat.Limits
+	// Interactive are the outbox kinds that answer a person and go ahead
+	// of everything else when both wait for the same allowance (nil =
+	// "reply" and "post", the bot's kinds for them).
+	Interactive []string
 	// Kinds are the outbox kinds that label the metrics as themselves
 	// (bot.OutboxKinds); any other kind is labelled "other". Nil keeps the
 	// first maxKindLabels kinds seen, then "other": bounded either way.
@@ -83,21 +99,44 @@ type Stage struct {
 	now func() time.Time
 	met *metrics
 
-	mu        sync.Mutex
-	cond      *sync.Cond
-	senders   map[string]*platformSender
-	queue     []store.GroupKey // groups waiting for a worker
-	queued    map[store.GroupKey]bool
-	running   map[store.GroupKey]bool
-	again     map[store.GroupKey]bool // kicked while running
-	notBefore map[store.GroupKey]time.Time
-	timers    map[store.GroupKey]*time.Timer
-	closed    bool
-	started   bool
-	stop      chan struct{} // closed by Close: the ticker ends
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	warned    map[string]bool
+	mu      sync.Mutex
+	cond    *sync.Cond
+	senders map[string]*platformSender
+	queues  [2][]store.GroupKey // groups waiting for a worker, by class
+	queued  map[store.GroupKey]class
+	running map[store.GroupKey]bool
+	again   map[store.GroupKey]class // kicked while running
+	// bulkRunning counts the workers busy with scheduled messages;
+	// waiting, the groups in each queue.
+	bulkRunning int
+	waiting     [2]int
+	notBefore   map[store.GroupKey]time.Time
+	timers      map[store.GroupKey]*time.Timer
+	closed      bool
+	started     bool
+	stop        chan struct{} // closed by Close: the ticker ends
+	cancel      context.CancelFunc
+	wg          sync.WaitGroup
+	warned      map[string]bool
+
+	interactive map[string]bool
+}
+
+// class is a queued group's priority.
+type class uint8
+
+const (
+	idle        class = iota // nothing to send now
+	bulk                     // scheduled messages
+	interactive              // an answer to a person
+)
+
+// queueOf is the index in Stage.queues.
+func (c class) queueOf() int {
+	if c == interactive {
+		return 0
+	}
+	return 1
 }
 
 // New makes a stage; it sends nothing before Start or Flush.
@@ -139,24 +178,32 @@ func New(db *store.DB, opt Options) (*Stage, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opt.Interactive == nil {
+		opt.Interactive = []string{"reply", "post"}
+	}
 	s := &Stage{
 		db: db, opt: opt, log: opt.Log, now: opt.Now, met: met,
-		senders: map[string]*platformSender{}, queued: map[store.GroupKey]bool{},
-		running: map[store.GroupKey]bool{}, again: map[store.GroupKey]bool{},
+		senders: map[string]*platformSender{}, queued: map[store.GroupKey]class{},
+		running: map[store.GroupKey]bool{}, again: map[store.GroupKey]class{},
 		notBefore: map[store.GroupKey]time.Time{}, timers: map[store.GroupKey]*time.Timer{},
-		warned: map[string]bool{}, stop: make(chan struct{}),
+		warned: map[string]bool{}, stop: make(chan struct{}), interactive: map[string]bool{},
+	}
+	for _, k := range opt.Interactive {
+		s.interactive[k] = true
 	}
 	s.cond = sync.NewCond(&s.mu)
 	return s, nil
 }
 
 // AddSender registers the platform's sender, with its limits when it
-// reports them (chat.Limited) and its routes (chat.Router).
+// reports them (chat.Limited), as Options.PlatformLimits adjust them, and
+// its routes (chat.Router).
 func (s *Stage) AddSender(platform string, snd chat.Sender) {
 	lim := s.opt.Limits
 	if l, ok := snd.(chat.Limited); ok {
 		lim = l.Limits()
 	}
+	lim = merge(lim, s.opt.PlatformLimits[platform])
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.senders[platform] = &platformSender{Sender: snd, lim: newLimiter(lim)}
@@ -165,30 +212,113 @@ func (s *Stage) AddSender(platform string, snd chat.Sender) {
 // Kick says the group has something new to send.
 func (s *Stage) Kick(g store.GroupKey) {
 	s.mu.Lock()
+	settled := s.closed || s.timers[g] != nil || s.queued[g] == interactive
+	s.mu.Unlock()
+	if settled {
+		return // nothing a look at its queue would change
+	}
+	c := s.peek(g)
+	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.kickLocked(g)
+	s.kickLocked(g, c)
 }
 
-func (s *Stage) kickLocked(g store.GroupKey) {
-	if s.closed {
+// classOf looks at the head of the group's queue: a group whose next
+// messages include an answer to a person goes ahead. Only the head,
+// because the group's order holds: what is behind waits for it anyway.
+func (s *Stage) classOf(tx *store.Tx, g store.GroupKey) class {
+	c, n := bulk, 0
+	_ = tx.PendingOutboxGroup(g, func(e *store.OutboxEntry) error {
+		n++
+		if s.interactive[e.Kind] {
+			c = interactive
+			return errStop
+		}
+		if n >= 4 {
+			return errStop
+		}
+		return nil
+	})
+	if n == 0 {
+		return idle
+	}
+	return c
+}
+
+func (s *Stage) kickLocked(g store.GroupKey, c class) {
+	if s.closed || c == idle || s.timers[g] != nil {
+		// A group waiting for its backoff or its chat's allowance is
+		// kicked by its timer; reading its queue before is wasted.
 		return
 	}
 	if s.running[g] {
-		s.again[g] = true
+		s.again[g] = max(s.again[g], c)
 		return
 	}
-	if !s.queued[g] {
-		s.queued[g] = true
-		s.queue = append(s.queue, g)
-		s.cond.Signal()
+	old := s.queued[g]
+	if old >= c {
+		return
 	}
+	// A group queued as bulk and now interactive is queued again; its
+	// bulk place is skipped when reached.
+	if old != idle {
+		s.waiting[old.queueOf()]--
+	}
+	s.waiting[c.queueOf()]++
+	s.queued[g] = c
+	s.queues[c.queueOf()] = append(s.queues[c.queueOf()], g)
+	s.cond.Signal()
+}
+
+// next takes the first group of the best class for a worker, and reports
+// the class. A few workers are kept from scheduled messages, so that an
+// answer finds a worker at once even while every other one waits for the
+// allowance with a scheduled message. Call with s.mu held.
+func (s *Stage) next() (store.GroupKey, class) {
+	for _, c := range []class{interactive, bulk} {
+		if c == bulk && s.bulkRunning >= s.opt.Workers-reservedWorkers(s.opt.Workers) {
+			break
+		}
+		q := &s.queues[c.queueOf()]
+		for len(*q) > 0 {
+			g := (*q)[0]
+			*q = (*q)[1:]
+			if s.queued[g] != c {
+				continue // queued again in the other class, or taken
+			}
+			delete(s.queued, g)
+			s.waiting[c.queueOf()]--
+			if s.running[g] { // Flush has it; it will look again
+				s.again[g] = max(s.again[g], c)
+				continue
+			}
+			s.running[g] = true
+			if c == bulk {
+				s.bulkRunning++
+			}
+			return g, c
+		}
+	}
+	return store.GroupKey{}, idle
+}
+
+// reservedWorkers is how many of n workers only answer people.
+func reservedWorkers(n int) int {
+	if n < 2 {
+		return 0
+	}
+	return max(1, n/4)
 }
 
 // KickAll looks at every group with queued messages.
 func (s *Stage) KickAll() {
 	var gs []store.GroupKey
+	var cs []class
 	err := s.db.View(func(tx *store.Tx) error {
 		gs = tx.PendingGroups()
+		for _, g := range gs {
+			cs = append(cs, s.classOf(tx, g))
+		}
 		return nil
 	})
 	if err != nil {
@@ -197,8 +327,8 @@ func (s *Stage) KickAll() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, g := range gs {
-		s.kickLocked(g)
+	for i, g := range gs {
+		s.kickLocked(g, cs[i])
 	}
 }
 
@@ -281,37 +411,36 @@ func (s *Stage) isClosed() bool {
 func (s *Stage) work(ctx context.Context) {
 	for {
 		s.mu.Lock()
-		for len(s.queue) == 0 && !s.closed {
+		g, c := s.next()
+		for c == idle && !s.closed {
 			s.cond.Wait()
+			g, c = s.next()
 		}
 		if s.closed {
 			s.mu.Unlock()
+			if c != idle {
+				s.release(g, idle, c)
+			}
 			return
 		}
-		g := s.queue[0]
-		s.queue = s.queue[1:]
-		delete(s.queued, g)
-		if s.running[g] { // Flush has it; it will look again
-			s.again[g] = true
-			s.mu.Unlock()
-			continue
-		}
-		s.running[g] = true
 		s.mu.Unlock()
-		s.runGroup(ctx, g)
-		s.release(g)
+		s.release(g, s.runGroup(ctx, g, false), c)
 	}
 }
 
-// release ends a group's run and queues it again if it was kicked meanwhile.
-func (s *Stage) release(g store.GroupKey) {
+// release ends a group's turn, taken as class took, and queues it again,
+// at the end of its class, when it has more to send or was kicked
+// meanwhile.
+func (s *Stage) release(g store.GroupKey, more, took class) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.running, g)
-	if s.again[g] {
-		delete(s.again, g)
-		s.kickLocked(g)
+	if took == bulk {
+		s.bulkRunning--
 	}
+	c := max(s.again[g], more)
+	delete(s.again, g)
+	s.kickLocked(g, c)
 	s.cond.Broadcast()
 }
 
@@ -337,8 +466,7 @@ func (s *Stage) Flush(ctx context.Context) error {
 		}
 		s.running[g] = true
 		s.mu.Unlock()
-		s.runGroup(ctx, g)
-		s.release(g)
+		s.release(g, s.runGroup(ctx, g, true), idle)
 	}
 	s.updatePending()
 	return ctx.Err()
@@ -366,66 +494,162 @@ func (s *Stage) Sendable() int {
 
 func platformOf(e *store.OutboxEntry) string { return e.Group.Platform }
 
-// runGroup sends the group's queued messages in decision order. A
-// retryable failure stops the group (order is kept) until its backoff ends.
-func (s *Stage) runGroup(ctx context.Context, g store.GroupKey) {
+// runGroup sends the group's queued messages in decision order: all of
+// them when sync (Flush), else until one was attempted, returning the
+// class of what is left so that the group queues again behind the others.
+// A retryable failure stops the group (order is kept) until its backoff
+// ends; so does a chat whose allowance is spent, until it has room.
+func (s *Stage) runGroup(ctx context.Context, g store.GroupKey, sync bool) (more class) {
 	now := s.now()
 	s.mu.Lock()
 	nb := s.notBefore[g]
 	s.mu.Unlock()
 	if now.Before(nb) {
 		s.wakeAt(g, nb.Sub(now))
-		return
+		return idle
+	}
+	if !s.hasSender(g.Platform) {
+		return idle
 	}
 	var entries []*store.OutboxEntry
 	var held []bool
+	ahead := -1 // entries read past the first that may go now
+	truncated := false
 	err := s.db.View(func(tx *store.Tx) error {
 		return tx.PendingOutboxGroup(g, func(e *store.OutboxEntry) error {
-			entries = append(entries, e)
-			held = append(held, s.opt.Hold != nil && s.opt.Hold(tx, e, now))
+			if !sync && ahead >= lookahead {
+				// A turn sends one message, or a few when nobody else
+				// waits: a long backlog is not decoded at every turn.
+				truncated = true
+				return errStop
+			}
+			h := s.opt.Hold != nil && s.opt.Hold(tx, e, now)
+			entries, held = append(entries, e), append(held, h)
+			if !h || ahead >= 0 {
+				ahead++
+			}
 			return nil
 		})
 	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
 	if err != nil {
 		s.log.Error("deliver: read queue", "group", g.String(), "err", err)
-		return
+		return idle
 	}
 	for i, e := range entries {
 		if ctx.Err() != nil || s.isClosed() {
-			return
+			return idle
 		}
-		if !s.sendOne(ctx, e, held[i]) {
-			return
+		switch s.sendOne(ctx, e, held[i], sync) {
+		case stopped:
+			return idle
+		case attempted:
+			if sync {
+				continue
+			}
+			c := s.classOfEntries(entries[i+1:], held[i+1:])
+			if c == idle && truncated {
+				return s.peek(g)
+			}
+			if c == idle || s.othersWaiting(c) {
+				return c
+			}
+			// Nobody to take turns with: go on with what was read,
+			// whose holds were decided at one instant.
 		}
 	}
+	if truncated {
+		return s.peek(g)
+	}
+	return idle
 }
 
-// sendOne tries e once and records the outcome. It reports whether the
-// group may go on to its next message.
-func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held bool) (next bool) {
+// hasSender reports whether the platform has a sender, warning once
+// when it has none: its messages stay queued.
+func (s *Stage) hasSender(platform string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.senders[platform] != nil {
+		return true
+	}
+	if !s.warned[platform] {
+		s.warned[platform] = true
+		s.log.Warn("deliver: no sender for the platform; its messages stay queued", "platform", platform)
+	}
+	return false
+}
+
+// peek is the class of the group's queue as it is now.
+func (s *Stage) peek(g store.GroupKey) class {
+	c := bulk
+	_ = s.db.View(func(tx *store.Tx) error { c = s.classOf(tx, g); return nil })
+	return c
+}
+
+// othersWaiting reports whether a group of class c or better is queued.
+func (s *Stage) othersWaiting(c class) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting[0] > 0 || (c == bulk && s.waiting[1] > 0)
+}
+
+// lookahead is how many messages a turn reads beyond the first it may
+// send.
+const lookahead = 4
+
+// classOfEntries is the class of what is left of a group after a turn.
+func (s *Stage) classOfEntries(es []*store.OutboxEntry, held []bool) class {
+	c := idle
+	for i, e := range es {
+		if held[i] {
+			continue
+		}
+		if s.interactive[e.Kind] {
+			return interactive
+		}
+		c = bulk
+	}
+	return c
+}
+
+// outcome is what sendOne did with a message.
+type outcome uint8
+
+const (
+	passed    outcome = iota // nothing sent: held, or finished without a call
+	attempted                // a call was made and its outcome recorded
+	stopped                  // the group waits: backoff, allowance, no sender, error
+)
+
+// sendOne tries e once and records the outcome. sync waits for the chat's
+// allowance; otherwise a spent allowance stops the group until it has
+// room, freeing the worker.
+func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held, sync bool) (res outcome) {
 	now := s.now()
 	defer func() {
 		if p := recover(); p != nil {
 			s.log.Error("deliver: panic while sending; the message stays queued", "key", e.Key, "panic", fmt.Sprint(p))
-			next = false
+			res = stopped
 		}
 	}()
 	if e.State == store.OutboxSending {
 		// A send whose outcome a crash swallowed.
 		if e.AtMostOnce {
-			return s.finish(e, store.OutboxFailed, ReasonUnknown, errors.New("the bot stopped during a send on "+e.Route+", which has no idempotency key; not sent again"))
+			return s.finish(e, store.OutboxFailed, ReasonUnknown, errors.New("the bot stopped during a send on "+e.Route+", which has no idempotency key; not sent again")).or(passed)
 		}
 		e.State = store.OutboxPending
 	}
 	if now.Sub(e.DecidedAt) > s.opt.StaleAfter {
-		return s.finish(e, store.OutboxFailed, ReasonExpired, errors.New("not sent within "+s.opt.StaleAfter.String()))
+		return s.finish(e, store.OutboxFailed, ReasonExpired, errors.New("not sent within "+s.opt.StaleAfter.String())).or(passed)
 	}
 	if held {
-		return true // a later urgent message may still go
+		return passed // a later urgent message may still go
 	}
 	var r chat.Reply
 	if err := json.Unmarshal(e.Message, &r); err != nil {
-		return s.finish(e, store.OutboxFailed, chat.ReasonInvalid, err)
+		return s.finish(e, store.OutboxFailed, chat.ReasonInvalid, err).or(passed)
 	}
 	s.mu.Lock()
 	ps := s.senders[platformOf(e)]
@@ -435,14 +659,22 @@ func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held bool) (n
 	}
 	s.mu.Unlock()
 	if ps == nil {
-		return false
+		return stopped
 	}
 	route := chat.Route{Name: "send"}
 	if rt, ok := ps.Sender.(chat.Router); ok {
 		route = rt.Route(r)
 	}
-	if err := ps.lim.wait(ctx, r.ChatID); err != nil {
-		return false
+	if sync {
+		if err := ps.lim.waitChat(ctx, s.stop, chatKey(r)); err != nil {
+			return stopped
+		}
+	} else if d := ps.lim.reserveChat(chatKey(r), time.Now()); d > 0 {
+		s.wakeAt(e.Group, d)
+		return stopped
+	}
+	if err := ps.lim.app.wait(ctx, s.stop, s.interactive[e.Kind]); err != nil {
+		return stopped
 	}
 	e.Route = route.Name
 	if !route.Idempotent {
@@ -451,7 +683,7 @@ func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held bool) (n
 		e.State, e.Attempts = store.OutboxSending, e.Attempts+1
 		if err := s.save(e); err != nil {
 			s.log.Error("deliver: record attempt", "key", e.Key, "err", err)
-			return false
+			return stopped
 		}
 	} else {
 		e.Attempts++
@@ -464,14 +696,14 @@ func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held bool) (n
 	if err == nil {
 		s.met.sent.WithLabelValues(s.met.kind(e.Kind), s.met.route(route.Name)).Inc()
 		e.SentAt = s.now()
-		return s.finish(e, store.OutboxSent, "", nil)
+		return s.finish(e, store.OutboxSent, "", nil).or(attempted)
 	}
 	reason := ReasonOf(err)
 	if !route.Idempotent && e.AtMostOnce && Ambiguous(err) {
-		return s.finish(e, store.OutboxFailed, ReasonUnknown, err)
+		return s.finish(e, store.OutboxFailed, ReasonUnknown, err).or(attempted)
 	}
 	if !Retryable(err) {
-		return s.finish(e, store.OutboxFailed, reason, err)
+		return s.finish(e, store.OutboxFailed, reason, err).or(attempted)
 	}
 	// Keep it queued, and keep the group's order: the rest of the group
 	// waits for the backoff.
@@ -490,11 +722,23 @@ func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held bool) (n
 	s.mu.Unlock()
 	s.wakeAt(e.Group, wait)
 	s.log.Warn("deliver: send failed; will retry", "key", e.Key, "attempts", e.Attempts, "in", wait, "err", err)
-	return false
+	return stopped
 }
 
-// finish records a final state; it reports whether the group may go on.
-func (s *Stage) finish(e *store.OutboxEntry, st store.OutboxState, reason chat.Reason, err error) bool {
+// saved says whether finish recorded the outcome.
+type saved bool
+
+// or is o when the outcome was recorded, else stopped: the entry stays
+// as it was and the group waits.
+func (ok saved) or(o outcome) outcome {
+	if ok {
+		return o
+	}
+	return stopped
+}
+
+// finish records a final state and reports whether it was saved.
+func (s *Stage) finish(e *store.OutboxEntry, st store.OutboxState, reason chat.Reason, err error) saved {
 	e.State, e.Reason, e.Error = st, string(reason), ""
 	if err != nil {
 		e.Error = err.Error()

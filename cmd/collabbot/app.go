@@ -120,7 +120,8 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
 // process whatever an earlier run accepted and did not finish. now is the
 // bot's clock.
 func (a *app) startPipeline(ctx context.Context, now func() time.Time) error {
-	st, err := deliver.New(a.db, deliver.Options{Now: now, Hold: a.bot.Hold, Log: a.log, Registerer: a.reg, Kinds: bot.OutboxKinds()})
+	st, err := deliver.New(a.db, deliver.Options{Now: now, Hold: a.bot.Hold, Log: a.log, Registerer: a.reg, Kinds: bot.OutboxKinds(),
+		PlatformLimits: a.cfg.Delivery.Limits()})
 	if err != nil {
 		return err
 	}

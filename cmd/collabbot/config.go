@@ -40,6 +40,7 @@ type Config struct {
 	Calendar CalendarConfig `yaml:"calendar"`
 	Console  ConsoleConfig  `yaml:"console"`
 	Log      LogConfig      `yaml:"log"`
+	Delivery DeliveryConfig `yaml:"delivery"`
 	// Platforms holds each registered chat platform's section (see
 	// adapters/platform), decoded from the top-level key of its name.
 	Platforms map[string]platform.Config `yaml:"-"`
@@ -297,6 +298,12 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, errs *ConfigErrors) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
+	if t.Kind() == reflect.Map && n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			checkKeys(n.Content[i+1], t.Elem(), join(path, n.Content[i].Value), errs)
+		}
+		return
+	}
 	if t.Kind() != reflect.Struct {
 		return
 	}
@@ -550,6 +557,7 @@ func (c *Config) validate() error {
 			add("log.file", "%s is not a directory", filepath.Dir(c.Log.File))
 		}
 	}
+	errs = append(errs, c.Delivery.validate()...)
 	for _, name := range sortedKeys(c.Platforms) {
 		errs = append(errs, c.Platforms[name].Validate(name)...)
 	}

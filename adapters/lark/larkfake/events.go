@@ -109,6 +109,8 @@ func (m Message) JSON() []byte {
 // PushMessage delivers a message event over the long connection and
 // returns the ack's code (200 = accepted).
 func (s *Server) PushMessage(m Message) (int, error) {
+	orDefault(&m.MessageID, nextID("om_in"))
+	s.noteIncoming(m)
 	a, err := s.Push(m.JSON())
 	return a.Code, err
 }

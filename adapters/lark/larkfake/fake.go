@@ -3,8 +3,9 @@
 // tenant-token endpoint, the long-connection bootstrap and websocket
 // (pbbp2 frames), bot/v3/info, im/v1 message create (to chats and users),
 // reply and patch, pins, 加急, chat info, contact user lookup and Tasks v2
-// with its task.task.updated_v1 events. It records what the client sent and can inject
-// faults (throttling, lost responses, rejected tokens, dropped sockets).
+// with its task.task.updated_v1 events. It records what the client sent, can inject
+// faults (throttling, lost responses, rejected tokens, dropped sockets), keep Lark's
+// send limits (Options.Limits) and answer slowly (Options.SendDelay).
 //
 // It listens on 127.0.0.1 only and never talks to the real platform.
 package larkfake
@@ -57,6 +58,13 @@ type Options struct {
 	// ClientTokenWindow is how long a task create's client_token returns
 	// the same task (default 5 min, as the platform).
 	ClientTokenWindow time.Duration
+	// Limits, when set, makes creates, replies and direct messages obey
+	// these allowances (LarkLimits are the documented ones; limits.go).
+	// Nil enforces none, so tests may send as fast as they like.
+	Limits *Limits
+	// SendDelay holds every create, reply and patch this long, after it
+	// is recorded, before answering: a slow platform.
+	SendDelay time.Duration
 }
 
 // Fault is an injected send failure.
@@ -152,6 +160,7 @@ type Server struct {
 	tasks     taskState   // tasks.go; guarded by mu
 	urgent    urgentState // urgent.go; guarded by mu
 	dm        dmState     // urgent.go; guarded by mu
+	limits    limitState  // limits.go; guarded by mu
 }
 
 // New starts a fake on 127.0.0.1.
@@ -399,6 +408,20 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, kind, target strin
 		apiError(w, 400, code, "direct message refused: "+strconv.Itoa(code))
 		return
 	}
+	if kind != "patch" {
+		counted := b.ReceiveID // the chat, or the user of a "dm"
+		if kind == "reply" {
+			counted = s.msgChat[target]
+			if counted == "" {
+				counted = s.limits.incoming[target]
+			}
+		}
+		if code := s.admit(counted, time.Now()); code != 0 {
+			s.mu.Unlock()
+			s.refuseThrottled(w, code)
+			return
+		}
+	}
 	var fault Fault
 	if len(s.faults) > 0 {
 		fault, s.faults = s.faults[0], s.faults[1:]
@@ -456,6 +479,13 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, kind, target strin
 	}
 	chat := s.msgChat[id]
 	s.mu.Unlock()
+	if d := s.opts.SendDelay; d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	switch fault {
 	case FaultLostResponse:
 		http.Error(w, "bad gateway", 502)

@@ -114,6 +114,7 @@ func (s *Server) PushAsync(m Message) string {
 	if m.Time.IsZero() {
 		m.Time = time.Now()
 	}
+	s.noteIncoming(m)
 	s.PushAsyncPayload(m.JSON())
 	return m.MessageID
 }
