@@ -271,10 +271,11 @@ func (db *DB) Batch(fn func(tx *Tx) error) error {
 }
 
 // Backup writes a consistent copy of the whole database to w while it stays
-// in use (one read transaction; writers are not blocked).
+// in use (one read transaction; writers are not blocked). On etcd the copy
+// is a bbolt file too, the same as collabbot migrate -to bbolt:FILE makes.
 func (db *DB) Backup(w io.Writer) (int64, error) {
 	if db.etcd != nil {
-		return 0, errors.New("store: on etcd, back up with etcdctl snapshot save, or copy to a file with collabbot migrate -from etcd -to bbolt:FILE")
+		return db.backupEtcd(w)
 	}
 	var n int64
 	err := db.bolt.View(func(tx *bolt.Tx) error {
