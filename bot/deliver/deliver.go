@@ -69,6 +69,11 @@ type Options struct {
 	DrainTimeout time.Duration
 	// Limits apply to senders that do not report their own.
 	Limits chat.Limits
+	// Gate, when set, is asked right before each platform call (and
+	// before an attempt is recorded); an error leaves the message queued
+	// and stops the group's turn. Replicas sharing a store use it so that
+	// only the current leader sends.
+	Gate func(ctx context.Context) error
 	// Kinds are the outbox kinds that label the metrics as themselves
 	// (bot.OutboxKinds); any other kind is labelled "other". Nil keeps the
 	// first maxKindLabels kinds seen, then "other": bounded either way.
@@ -443,6 +448,12 @@ func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held bool) (n
 	}
 	if err := ps.lim.wait(ctx, r.ChatID); err != nil {
 		return false
+	}
+	if s.opt.Gate != nil {
+		if err := s.opt.Gate(ctx); err != nil {
+			s.log.Warn("deliver: not sending: the gate is closed", "key", e.Key, "err", err)
+			return false
+		}
 	}
 	e.Route = route.Name
 	if !route.Idempotent {
