@@ -220,6 +220,12 @@ func (b *Bot) process(ctx context.Context, seq uint64) (out []chat.Reply, ok boo
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, true
 	}
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrFenced) {
+		// Not the command's fault: nothing was committed, and the entry
+		// stays for a later try (or for the replica that leads now).
+		b.log.Warn("store unavailable; the message stays in the inbox", "platform", m.Platform, "chat", m.ChatID, "message", m.MessageID, "err", err)
+		return nil, false
+	}
 	if err != nil {
 		b.log.Error("handle message", "platform", m.Platform, "chat", m.ChatID, "message", m.MessageID, "err", err)
 		rep := b.internalError(m)
@@ -381,7 +387,11 @@ func (b *Bot) work(ctx context.Context, s *shard) {
 			b.dequeued(seqs...)
 			continue
 		}
-		for _, seq := range seqs {
+		for i, seq := range seqs {
+			if ctx.Err() != nil {
+				b.dequeued(seqs[i:]...) // stopped: the next Start finds them
+				break
+			}
 			if _, ok := b.process(ctx, seq); !ok {
 				if ctx.Err() != nil {
 					b.dequeued(seq) // stopped: the next Start finds it

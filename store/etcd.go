@@ -191,7 +191,7 @@ func (e *etcdDB) begin(writable bool) (*etcdTx, error) {
 	// before, whichever member answers.
 	resp, err := e.cli.Get(ctx, e.versionKey())
 	if err != nil {
-		return nil, fmt.Errorf("store: etcd: %w", err)
+		return nil, fmt.Errorf("%w: etcd: %w", ErrUnavailable, err)
 	}
 	return &etcdTx{e: e, writable: writable, rev: resp.Header.Revision,
 		snap: map[string][]byte{}, over: map[string][]byte{}, listed: map[string][]kvPair{}}, nil
@@ -202,11 +202,7 @@ func (e *etcdDB) view(db *DB, fn func(*Tx) error) error {
 	if err != nil {
 		return err
 	}
-	err = fn(&Tx{tx: t.root(), db: db})
-	if t.err != nil {
-		return t.err
-	}
-	return err
+	return t.run(db, fn)
 }
 
 func (e *etcdDB) update(db *DB, fn func(*Tx) error) error {
@@ -217,11 +213,7 @@ func (e *etcdDB) update(db *DB, fn func(*Tx) error) error {
 		if err != nil {
 			return err
 		}
-		err = fn(&Tx{tx: t.root(), db: db})
-		if t.err != nil {
-			return t.err
-		}
-		if err != nil {
+		if err := t.run(db, fn); err != nil {
 			return err
 		}
 		err = t.commit()
@@ -256,8 +248,22 @@ type etcdTx struct {
 
 func (t *etcdTx) fail(err error) {
 	if t.err == nil {
-		t.err = fmt.Errorf("store: etcd: %w", err)
+		t.err = fmt.Errorf("%w: etcd: %w", ErrUnavailable, err)
 	}
+}
+
+// run calls fn. A read that failed returned nil to fn, which may then
+// have failed or panicked on a bucket it expected: the read's error is
+// the transaction's.
+func (t *etcdTx) run(db *DB, fn func(*Tx) error) (err error) {
+	defer func() {
+		if t.err == nil {
+			return
+		}
+		recover()
+		err = t.err
+	}()
+	return fn(&Tx{tx: t.root(), db: db})
 }
 
 // read fetches at the snapshot's revision. A serializable read is enough
@@ -419,7 +425,7 @@ func (t *etcdTx) commit() error {
 	case errors.Is(err, rpctypes.ErrTooManyOps), errors.Is(err, rpctypes.ErrRequestTooLarge):
 		return fmt.Errorf("%w: %v", ErrTxTooLarge, err)
 	case err != nil:
-		return fmt.Errorf("store: etcd commit: %w", err)
+		return fmt.Errorf("%w: etcd commit: %w", ErrUnavailable, err)
 	case resp.Succeeded:
 		return nil
 	}

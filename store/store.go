@@ -42,6 +42,10 @@ var (
 	// ErrEmpty: the file exists but is 0 bytes long, and Options.Create
 	// was not set.
 	ErrEmpty = errors.New("store: database file is empty")
+	// ErrUnavailable: the store could not be reached (etcd: no quorum,
+	// network); the transaction committed nothing, or, for a commit whose
+	// answer was lost, may have: callers try again and find out.
+	ErrUnavailable = errors.New("store: unavailable")
 )
 
 // Top-level buckets. Per-group data lives in nested buckets under
