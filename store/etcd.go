@@ -94,6 +94,187 @@ type etcdDB struct {
 	wmu      sync.Mutex // one writer per process
 	fence    atomic.Pointer[fence]
 	onFenced atomic.Pointer[func()]
+	cache    readCache
+
+	bmu     sync.Mutex
+	pending []*batchCall
+	btimer  *time.Timer
+}
+
+// Batch on etcd, as bbolt's: calls that arrive within batchDelay of each
+// other commit as one Txn (one raft round and one fsync for all), up to
+// batchMax calls. A call that fails is run again alone, in its caller's
+// goroutine, and gets its own result; so does every call of a batch too
+// large for one Txn.
+const (
+	batchDelay = 2 * time.Millisecond
+	batchMax   = 32
+)
+
+type batchCall struct {
+	fn  func(*Tx) error
+	err chan error
+}
+
+var errTrySolo = errors.New("store: batch call must run alone")
+
+func (e *etcdDB) batch(db *DB, fn func(*Tx) error) error {
+	c := &batchCall{fn: fn, err: make(chan error, 1)}
+	e.bmu.Lock()
+	e.pending = append(e.pending, c)
+	switch {
+	case len(e.pending) >= batchMax:
+		calls := e.pending
+		e.pending = nil
+		if e.btimer != nil {
+			e.btimer.Stop()
+			e.btimer = nil
+		}
+		go e.runBatch(db, calls)
+	case e.btimer == nil:
+		e.btimer = time.AfterFunc(batchDelay, func() {
+			e.bmu.Lock()
+			calls := e.pending
+			e.pending, e.btimer = nil, nil
+			e.bmu.Unlock()
+			e.runBatch(db, calls)
+		})
+	}
+	e.bmu.Unlock()
+	err := <-c.err
+	if errors.Is(err, errTrySolo) {
+		return e.update(db, fn)
+	}
+	return err
+}
+
+func (e *etcdDB) runBatch(db *DB, calls []*batchCall) {
+	for len(calls) > 0 {
+		failed := -1
+		err := e.update(db, func(tx *Tx) error {
+			failed = -1
+			for i, c := range calls {
+				if err := safeCall(c.fn, tx); err != nil {
+					failed = i
+					return err
+				}
+			}
+			return nil
+		})
+		switch {
+		case err == nil:
+			for _, c := range calls {
+				c.err <- nil
+			}
+			return
+		case failed >= 0 && !errors.Is(err, ErrUnavailable):
+			// One call's own failure: it learns its result alone.
+			calls[failed].err <- errTrySolo
+			calls = append(calls[:failed:failed], calls[failed+1:]...)
+		case errors.Is(err, ErrTxTooLarge):
+			for _, c := range calls {
+				c.err <- errTrySolo
+			}
+			return
+		default:
+			for _, c := range calls {
+				c.err <- err
+			}
+			return
+		}
+	}
+}
+
+// safeCall turns a panic into an error, so that the call is run again
+// alone and panics in its own goroutine.
+func safeCall(fn func(*Tx) error, tx *Tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return fn(tx)
+}
+
+// readCache keeps what transactions read, valid while P/v's mod revision
+// is ver: every commit moves it, so an unchanged ver means an unchanged
+// keyspace, and a transaction then needs no round trip but its first read
+// and its commit. This process's own commits update it in place.
+type readCache struct {
+	mu    sync.Mutex
+	ver   int64
+	kv    map[string][]byte // nil: known absent
+	lists map[string][]kvPair
+}
+
+const maxCached = 100000
+
+// at makes the cache valid for ver, if ver is newer than what it holds.
+func (c *readCache) at(ver int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ver > c.ver || c.kv == nil {
+		c.ver, c.kv, c.lists = ver, map[string][]byte{}, map[string][]kvPair{}
+	}
+}
+
+func (c *readCache) get(ver int64, key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ver != ver || c.kv == nil {
+		return nil, false
+	}
+	v, ok := c.kv[key]
+	return v, ok
+}
+
+func (c *readCache) put(ver int64, key string, v []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ver == ver && c.kv != nil && len(c.kv) < maxCached {
+		c.kv[key] = v
+	}
+}
+
+func (c *readCache) list(ver int64, base string) ([]kvPair, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ver != ver || c.lists == nil {
+		return nil, false
+	}
+	l, ok := c.lists[base]
+	return l, ok
+}
+
+func (c *readCache) putList(ver int64, base string, l []kvPair) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ver == ver && c.lists != nil && len(l) < 10000 {
+		c.lists[base] = l
+	}
+}
+
+// committed moves the cache from ver to the commit's revision rev, which
+// wrote over.
+func (c *readCache) committed(ver, rev int64, over map[string][]byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ver != ver || c.kv == nil || len(c.kv) >= maxCached {
+		c.kv, c.lists = map[string][]byte{}, map[string][]kvPair{}
+	}
+	c.ver = rev
+	for k, v := range over {
+		c.kv[k] = v
+		if i := strings.LastIndexByte(k, '|'); i >= 0 {
+			delete(c.lists, k[:i])
+		}
+	}
+}
+
+func (c *readCache) reset() {
+	c.mu.Lock()
+	c.ver, c.kv, c.lists = 0, nil, nil
+	c.mu.Unlock()
 }
 
 // OpenEtcd opens the store kept in etcd under opt.Prefix, creating its
@@ -193,7 +374,12 @@ func (e *etcdDB) begin(writable bool) (*etcdTx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: etcd: %w", ErrUnavailable, err)
 	}
-	return &etcdTx{e: e, writable: writable, rev: resp.Header.Revision,
+	var mv int64
+	if len(resp.Kvs) > 0 {
+		mv = resp.Kvs[0].ModRevision
+	}
+	e.cache.at(mv)
+	return &etcdTx{e: e, writable: writable, rev: resp.Header.Revision, ver: mv,
 		snap: map[string][]byte{}, over: map[string][]byte{}, listed: map[string][]kvPair{}}, nil
 }
 
@@ -240,6 +426,7 @@ type etcdTx struct {
 	e        *etcdDB
 	writable bool
 	rev      int64
+	ver      int64 // P/v's mod revision at rev: the cache's key
 	snap     map[string][]byte
 	over     map[string][]byte
 	listed   map[string][]kvPair // a bucket's entries at rev, by base
@@ -286,6 +473,10 @@ func (t *etcdTx) get(key string) []byte {
 	if v, ok := t.snap[key]; ok {
 		return v
 	}
+	if v, ok := t.e.cache.get(t.ver, key); ok {
+		t.snap[key] = v
+		return v
+	}
 	if t.err != nil {
 		return nil
 	}
@@ -299,6 +490,7 @@ func (t *etcdTx) get(key string) []byte {
 		v = resp.Kvs[0].Value
 	}
 	t.snap[key] = v
+	t.e.cache.put(t.ver, key, v)
 	return v
 }
 
@@ -306,6 +498,12 @@ func (t *etcdTx) get(key string) []byte {
 func (t *etcdTx) list(base string) []kvPair {
 	from, to := base+"|", base+"}"
 	snap, ok := t.listed[base]
+	if !ok {
+		snap, ok = t.e.cache.list(t.ver, base)
+		if ok {
+			t.listed[base] = snap
+		}
+	}
 	if !ok && t.err == nil {
 		key := from
 		for {
@@ -318,6 +516,7 @@ func (t *etcdTx) list(base string) []kvPair {
 				snap = append(snap, kvPair{string(kv.Key), kv.Value})
 				if _, seen := t.snap[string(kv.Key)]; !seen {
 					t.snap[string(kv.Key)] = kv.Value
+					t.e.cache.put(t.ver, string(kv.Key), kv.Value)
 				}
 			}
 			if !resp.More || len(resp.Kvs) == 0 {
@@ -326,6 +525,7 @@ func (t *etcdTx) list(base string) []kvPair {
 			key = string(resp.Kvs[len(resp.Kvs)-1].Key) + "\x00"
 		}
 		t.listed[base] = snap
+		t.e.cache.putList(t.ver, base, snap)
 	}
 	var changed bool
 	for k := range t.over {
@@ -427,6 +627,7 @@ func (t *etcdTx) commit() error {
 	case err != nil:
 		return fmt.Errorf("%w: etcd commit: %w", ErrUnavailable, err)
 	case resp.Succeeded:
+		t.e.cache.committed(t.ver, resp.Header.Revision, t.over)
 		return nil
 	}
 	if f != nil {
@@ -691,6 +892,7 @@ func (e *etcdDB) wipe() error {
 	ctx, cancel := e.ctx()
 	defer cancel()
 	_, err := e.cli.Delete(ctx, e.pfx, clientv3.WithPrefix())
+	e.cache.reset()
 	return err
 }
 

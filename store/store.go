@@ -269,7 +269,7 @@ func (db *DB) Update(fn func(tx *Tx) error) error {
 // through tx and must reset anything it computes outside tx.
 func (db *DB) Batch(fn func(tx *Tx) error) error {
 	if db.etcd != nil {
-		return db.etcd.update(db, fn)
+		return db.etcd.batch(db, fn)
 	}
 	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltTx{btx}, db: db}) })
 }
