@@ -90,3 +90,29 @@ func TestMigrateCommand(t *testing.T) {
 		t.Errorf("-replace: exit %d\n%s", code, out)
 	}
 }
+
+func TestEtcdConfigKeys(t *testing.T) {
+	env := map[string]string{"PW": "s3cret"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	cfg, err := ParseConfig([]byte("store:\n  backend: etcd\n  etcd:\n    endpoints: [http://a:2379, http://b:2379]\n    username: bot\n    password: ${PW}\n    prefix: /cb/prod\n    session_ttl: 3s\n    max_txn_ops: 1024\n"), lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := cfg.Store.Etcd
+	if len(e.Endpoints) != 2 || e.Password.Reveal() != "s3cret" || e.Prefix != "/cb/prod" || e.MaxTxnOps != 1024 {
+		t.Errorf("parsed %+v", e)
+	}
+	if strings.Contains(fmt.Sprintf("%v %+v", e, e), "s3cret") {
+		t.Error("the etcd password prints")
+	}
+	for _, bad := range []string{
+		"store:\n  backend: etcd\n",
+		"store:\n  backend: mysql\n",
+		"store:\n  backend: etcd\n  etcd:\n    endpoints: [http://a:2379]\n    session_ttl: 200ms\n",
+		"store:\n  backend: etcd\n  etcd:\n    endpoints: [http://a:2379]\n    prefix: cb\n",
+	} {
+		if _, err := ParseConfig([]byte(bad), lookup); err == nil {
+			t.Errorf("accepted:\n%s", bad)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -236,6 +237,9 @@ func TestReplicasLeaderDiesMidBurst(t *testing.T) {
 	if b.leader() {
 		t.Fatal("two leaders")
 	}
+	if h := health(b); !strings.Contains(h, "replica follower") {
+		t.Errorf("b's /healthz before the kill: %q", h)
+	}
 
 	// a keeps processing, but its sends fail from now on: its outbox fills.
 	p.hold("a", true)
@@ -278,6 +282,9 @@ func TestReplicasLeaderDiesMidBurst(t *testing.T) {
 	}
 	waitUntil(t, 15*time.Second, "replica b to lead", b.leader)
 	t.Logf("b leads %v after the kill", time.Since(start).Round(time.Millisecond))
+	if h := health(b); !strings.Contains(h, "replica leader") {
+		t.Errorf("b's /healthz after the takeover: %q", h)
+	}
 	nudgeKey := ""
 	waitUntil(t, 15*time.Second, "every reply and the nudge", func() bool {
 		posts, _ := p.snapshot()
@@ -388,4 +395,10 @@ func metricValue(t *testing.T, r *testReplica, name string) float64 {
 		return v
 	}
 	return 0
+}
+
+func health(r *testReplica) string {
+	rec := httptest.NewRecorder()
+	r.a.serveHealth(rec, httptest.NewRequest("GET", "/healthz", nil))
+	return fmt.Sprint(rec.Code, " ", rec.Body.String())
 }
