@@ -38,6 +38,7 @@ type processor struct {
 
 	mu      sync.Mutex
 	shards  []*shard
+	queued  map[uint64]bool // in a shard or being applied, so Rescan skips it
 	started bool
 	closed  bool
 	cancel  context.CancelFunc
@@ -225,6 +226,12 @@ func (b *Bot) process(ctx context.Context, seq uint64) (out []chat.Reply, ok boo
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, true
 	}
+	if errors.Is(err, store.ErrUnavailable) || errors.Is(err, store.ErrFenced) {
+		// Not the command's fault: nothing was committed, and the entry
+		// stays for a later try (or for the replica that leads now).
+		b.log.Warn("store unavailable; the message stays in the inbox", "platform", m.Platform, "chat", m.ChatID, "message", m.MessageID, "err", err)
+		return nil, false
+	}
 	if err != nil {
 		b.log.Error("handle message", "platform", m.Platform, "chat", m.ChatID, "message", m.MessageID, "err", err)
 		rep := b.internalError(m)
@@ -316,6 +323,7 @@ func (b *Bot) Start(ctx context.Context) error {
 	}
 	p.started = true
 	ctx, p.cancel = context.WithCancel(ctx)
+	p.queued = map[uint64]bool{}
 	p.shards = make([]*shard, p.workers)
 	for i := range p.shards {
 		s := &shard{}
@@ -350,10 +358,13 @@ func (b *Bot) enqueue(e *store.InboxEntry) {
 	p := &b.proc
 	p.mu.Lock()
 	shards := p.shards
-	p.mu.Unlock()
-	if len(shards) == 0 {
-		return // not started: Start will find it in the inbox
+	if len(shards) == 0 || p.queued[e.Seq] {
+		// Not started: Start will find it in the inbox. Or queued already.
+		p.mu.Unlock()
+		return
 	}
+	p.queued[e.Seq] = true
+	p.mu.Unlock()
 	h := fnv.New32a()
 	h.Write([]byte(e.Platform + "\x00" + e.ChatID))
 	shards[h.Sum32()%uint32(len(shards))].push(e.Seq)
@@ -386,14 +397,25 @@ func (b *Bot) work(ctx context.Context, s *shard) {
 		s.seqs = s.seqs[n:]
 		s.mu.Unlock()
 		if len(seqs) > 1 && b.processBatch(ctx, seqs) {
+			b.dequeued(seqs...)
 			continue
 		}
-		for _, seq := range seqs {
+		for i, seq := range seqs {
+			if ctx.Err() != nil {
+				b.dequeued(seqs[i:]...) // stopped: the next Start finds them
+				break
+			}
 			if _, ok := b.process(ctx, seq); !ok {
+				if ctx.Err() != nil {
+					b.dequeued(seq) // stopped: the next Start finds it
+					continue
+				}
 				// The store refused even the apology: try again later
 				// rather than lose the message.
 				time.AfterFunc(5*time.Second, func() { s.push(seq) })
+				continue
 			}
+			b.dequeued(seq)
 		}
 	}
 }
@@ -415,6 +437,45 @@ func (b *Bot) yieldToIntake(ctx context.Context) {
 	for b.proc.accepting.Load() > 0 && ctx.Err() == nil && time.Now().Before(deadline) {
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// dequeued forgets that seqs were queued: they are applied (or left for
+// the next Start).
+func (b *Bot) dequeued(seqs ...uint64) {
+	p := &b.proc
+	p.mu.Lock()
+	for _, seq := range seqs {
+		delete(p.queued, seq)
+	}
+	p.mu.Unlock()
+}
+
+// Rescan queues the inbox entries that are not queued yet: those that
+// other processes sharing the store accepted (replicas that do not lead
+// accept into the same inbox), in arrival order. It needs Start.
+func (b *Bot) Rescan() (int, error) {
+	var left []*store.InboxEntry
+	err := b.db.View(func(tx *store.Tx) error {
+		return tx.InboxEntries(func(e *store.InboxEntry) error {
+			left = append(left, e)
+			return nil
+		})
+	})
+	if err != nil {
+		return 0, err
+	}
+	p := &b.proc
+	n := 0
+	for _, e := range left {
+		p.mu.Lock()
+		fresh := len(p.shards) > 0 && !p.queued[e.Seq]
+		p.mu.Unlock()
+		if fresh {
+			b.enqueue(e)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // processBatch applies several inbox entries of one shard in one
@@ -520,13 +581,23 @@ func (b *Bot) Drain(ctx context.Context) error {
 // is still queued stays in the inbox for the next Start. Safe without Start
 // and more than once.
 func (b *Bot) Close() error {
+	b.halt(true)
+	return nil
+}
+
+// Stop is Close for a replica that stops leading: the workers stop, and a
+// later Start runs them again (Accept keeps working meanwhile; what it
+// accepts waits in the inbox).
+func (b *Bot) Stop() { b.halt(false) }
+
+func (b *Bot) halt(final bool) {
 	p := &b.proc
 	p.mu.Lock()
 	if p.closed {
 		p.mu.Unlock()
-		return nil
+		return
 	}
-	p.closed = true
+	p.closed = final
 	if p.cancel != nil {
 		p.cancel()
 	}
@@ -536,7 +607,7 @@ func (b *Bot) Close() error {
 		s.mu.Unlock()
 		s.cond.Broadcast()
 	}
+	p.shards, p.queued, p.started, p.cancel = nil, nil, false, nil
 	p.mu.Unlock()
 	p.wg.Wait()
-	return nil
 }

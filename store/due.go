@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // The due index lets the reminder engine read only what may be owed: for
@@ -53,7 +51,7 @@ func dueTime(at time.Time) []byte {
 	return u64(uint64(n))
 }
 
-func (t *Tx) dueBuckets() (idx, rev *bolt.Bucket, err error) {
+func (t *Tx) dueBuckets() (idx, rev kvBucket, err error) {
 	idx, rev = t.tx.Bucket(bucketDue), t.tx.Bucket(bucketDueKey)
 	if idx != nil && rev != nil || !t.tx.Writable() {
 		return idx, rev, nil
@@ -140,7 +138,14 @@ func (t *Tx) DueLen() int {
 	if idx == nil {
 		return 0
 	}
-	return idx.Stats().KeyN
+	n := 0
+	_ = idx.ForEach(func(_, v []byte) error {
+		if v != nil {
+			n++
+		}
+		return nil
+	})
+	return n
 }
 
 // DueStamp is what SetDueStamp recorded for the whole index: the bot's

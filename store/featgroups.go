@@ -5,8 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Which groups use a feature, so a timer that concerns only them (meeting
@@ -97,7 +95,7 @@ func (t *Tx) GroupsWith(feature string, fn func(g *Group) error) error {
 
 // migrateFeatureGroups (schema 2 → 3) registers the groups whose feature
 // sub-buckets and unowned tasks predate the index.
-func migrateFeatureGroups(tx *bolt.Tx) error {
+func migrateFeatureGroups(tx kvTx) error {
 	t := &Tx{tx: tx}
 	core := [][]byte{bucketTasks, bucketHistory, bucketThreads}
 	// An unowned task's JSON has an empty owner id; only those are decoded.

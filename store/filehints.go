@@ -13,7 +13,7 @@ import (
 
 var bucketFileHints = []byte("filehints")
 
-func (t *Tx) fileHints(k GroupKey) (*bolt.Bucket, error) { return t.groupSub(k, bucketFileHints) }
+func (t *Tx) fileHints(k GroupKey) (kvBucket, error) { return t.groupSub(k, bucketFileHints) }
 
 // FileHinted reports whether the file, or the person on that date
 // (YYYY-MM-DD), was already given a hint.

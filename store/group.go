@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // User is a platform user: ID is stable, Name is what people see.
@@ -72,7 +70,7 @@ type Group struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-func groupBucket(tx *bolt.Tx, k GroupKey) *bolt.Bucket {
+func groupBucket(tx kvTx, k GroupKey) kvBucket {
 	return tx.Bucket(bucketGroups).Bucket(k.bytes())
 }
 
@@ -80,7 +78,7 @@ func groupBucket(tx *bolt.Tx, k GroupKey) *bolt.Bucket {
 // "incident", "items"): created in a write transaction, nil in a read one
 // when it does not exist yet, so features add their data to a group
 // without a schema change. A missing group is ErrNotFound.
-func (t *Tx) groupSub(k GroupKey, path ...[]byte) (*bolt.Bucket, error) {
+func (t *Tx) groupSub(k GroupKey, path ...[]byte) (kvBucket, error) {
 	b := groupBucket(t.tx, k)
 	if b == nil {
 		return nil, fmt.Errorf("group %s: %w", k, ErrNotFound)

@@ -84,7 +84,7 @@ func (i *Incident) Open() bool { return i.ResolvedAt.IsZero() }
 
 // incident returns the group's incident bucket, or its sub-bucket name
 // when name is set (see groupSub).
-func (t *Tx) incident(k GroupKey, name []byte) (*bolt.Bucket, error) {
+func (t *Tx) incident(k GroupKey, name []byte) (kvBucket, error) {
 	if name == nil {
 		return t.groupSub(k, bucketIncident)
 	}

@@ -65,7 +65,7 @@ func (m *Meeting) Cancelled() bool { return !m.CancelledAt.IsZero() }
 func (m *Meeting) HasMinutes() bool { return len(m.Minutes) > 0 }
 
 // meetings returns the group's meetings bucket (see groupSub).
-func (t *Tx) meetings(k GroupKey) (*bolt.Bucket, error) { return t.groupSub(k, bucketMeetings) }
+func (t *Tx) meetings(k GroupKey) (kvBucket, error) { return t.groupSub(k, bucketMeetings) }
 
 // NewMeeting assigns the group's next meeting id to m and stores it.
 // m.Group must be an existing group.

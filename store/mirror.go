@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Mirrors are the copies of tasks in a platform's own task app (Feishu
@@ -74,7 +72,7 @@ func parseMirrorTaskKey(b []byte) (GroupKey, int64, error) {
 
 // mirrorSub returns a sub-bucket of "mirror", created in a write
 // transaction; nil in a read transaction when nothing was mirrored yet.
-func (t *Tx) mirrorSub(name []byte) (*bolt.Bucket, error) {
+func (t *Tx) mirrorSub(name []byte) (kvBucket, error) {
 	root := t.tx.Bucket(bucketMirror)
 	if root == nil {
 		if !t.tx.Writable() {

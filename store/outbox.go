@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // The outbox holds every outgoing message. Whoever decides a message (a
@@ -74,7 +72,7 @@ type OutboxEntry struct {
 	Message json.RawMessage `json:"message,omitempty"`
 }
 
-func (t *Tx) outbox(name []byte) (*bolt.Bucket, error) {
+func (t *Tx) outbox(name []byte) (kvBucket, error) {
 	ob := t.tx.Bucket(bucketOutbox)
 	if b := ob.Bucket(name); b != nil || !t.tx.Writable() {
 		return b, nil
@@ -278,7 +276,7 @@ func (t *Tx) PruneOutbox(cutoff time.Time) (int, error) {
 
 // migrate brings an older layout up to SchemaVersion inside the open
 // write transaction.
-func migrate(tx *bolt.Tx, from uint64) error {
+func migrate(tx kvTx, from uint64) error {
 	if from == 0 || from >= 2 {
 		return nil
 	}

@@ -74,7 +74,7 @@ type RetroLine struct {
 }
 
 // projectBucket returns the group's project bucket (see groupSub).
-func (t *Tx) projectBucket(k GroupKey) (*bolt.Bucket, error) { return t.groupSub(k, bucketProject) }
+func (t *Tx) projectBucket(k GroupKey) (kvBucket, error) { return t.groupSub(k, bucketProject) }
 
 // Project returns the group's project, or ErrNotFound.
 func (t *Tx) Project(k GroupKey) (*Project, error) {

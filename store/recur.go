@@ -67,7 +67,7 @@ type Occurrence struct {
 }
 
 // recur returns the group's recur/<name> bucket (see groupSub).
-func (t *Tx) recur(k GroupKey, name []byte) (*bolt.Bucket, error) {
+func (t *Tx) recur(k GroupKey, name []byte) (kvBucket, error) {
 	return t.groupSub(k, bucketRecur, name)
 }
 

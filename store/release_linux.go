@@ -16,6 +16,9 @@ import (
 // the process's resident memory. It runs inside a read transaction, which
 // holds bbolt's mmap lock, so the mapping cannot move meanwhile.
 func (db *DB) ReleaseMapped() error {
+	if db.bolt == nil {
+		return nil // etcd: nothing of the store is mapped here
+	}
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		info := db.bolt.Info()
 		size := tx.Size()

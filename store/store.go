@@ -42,6 +42,10 @@ var (
 	// ErrEmpty: the file exists but is 0 bytes long, and Options.Create
 	// was not set.
 	ErrEmpty = errors.New("store: database file is empty")
+	// ErrUnavailable: the store could not be reached (etcd: no quorum,
+	// network); the transaction committed nothing, or, for a commit whose
+	// answer was lost, may have: callers try again and find out.
+	ErrUnavailable = errors.New("store: unavailable")
 )
 
 // Top-level buckets. Per-group data lives in nested buckets under
@@ -61,7 +65,8 @@ var (
 
 // DB is an open store.
 type DB struct {
-	bolt   *bolt.DB
+	bolt   *bolt.DB // one of bolt and etcd is set
+	etcd   *etcdDB
 	path   string
 	report *Report
 	// taskHooks run inside the transaction of every task write (NewTask,
@@ -215,7 +220,8 @@ func schemaOf(v []byte) uint64 {
 }
 
 func (db *DB) init() error {
-	return db.bolt.Update(func(tx *bolt.Tx) error {
+	return db.Update(func(t *Tx) error {
+		tx := t.tx
 		for _, b := range [][]byte{bucketMeta, bucketGroups, bucketEvents, bucketOutbox, bucketInbox} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
@@ -237,32 +243,59 @@ func (db *DB) init() error {
 	})
 }
 
-// Close closes the file.
-func (db *DB) Close() error { return db.bolt.Close() }
+// Close closes the file (on etcd: nothing; the client is the caller's).
+func (db *DB) Close() error {
+	if db.etcd != nil {
+		return nil
+	}
+	return db.bolt.Close()
+}
 
-// Path is the file's path.
+// Path is the file's path ("etcd:<prefix>/" on etcd).
 func (db *DB) Path() string { return db.path }
+
+// Backend is "bbolt" or "etcd".
+func (db *DB) Backend() string {
+	if db.etcd != nil {
+		return "etcd"
+	}
+	return "bbolt"
+}
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(fn func(tx *Tx) error) error {
-	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
+	if db.etcd != nil {
+		return db.etcd.view(db, fn)
+	}
+	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltTx{btx}, db: db}) })
 }
 
 // Update runs fn in a read-write transaction committed durably on return.
+// On etcd fn may run more than once (see etcd.go), as with Batch.
 func (db *DB) Update(fn func(tx *Tx) error) error {
-	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
+	if db.etcd != nil {
+		return db.etcd.update(db, fn)
+	}
+	return db.bolt.Update(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltTx{btx}, db: db}) })
 }
 
 // Batch is Update for concurrent callers: bbolt coalesces them into one
 // durable commit. fn may run more than once, so it must only change state
 // through tx and must reset anything it computes outside tx.
 func (db *DB) Batch(fn func(tx *Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: btx, db: db}) })
+	if db.etcd != nil {
+		return db.etcd.batch(db, fn)
+	}
+	return db.bolt.Batch(func(btx *bolt.Tx) error { return fn(&Tx{tx: boltTx{btx}, db: db}) })
 }
 
 // Backup writes a consistent copy of the whole database to w while it stays
-// in use (one read transaction; writers are not blocked).
+// in use (one read transaction; writers are not blocked). On etcd the copy
+// is a bbolt file too, the same as collabbot migrate -to bbolt:FILE makes.
 func (db *DB) Backup(w io.Writer) (int64, error) {
+	if db.etcd != nil {
+		return db.backupEtcd(w)
+	}
 	var n int64
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
@@ -297,8 +330,12 @@ func (db *DB) BackupFile(path string) (int64, error) {
 	return n, nil
 }
 
-// Check runs bbolt's consistency check and returns every problem found.
+// Check runs bbolt's consistency check and returns every problem found
+// (on etcd: the keyspace's own invariants, see etcdDB.check).
 func (db *DB) Check() error {
+	if db.etcd != nil {
+		return db.etcd.check()
+	}
 	return db.bolt.View(func(tx *bolt.Tx) error {
 		var errs []error
 		for err := range tx.Check() {
@@ -310,7 +347,7 @@ func (db *DB) Check() error {
 
 // Tx is a transaction handle, valid only inside its closure.
 type Tx struct {
-	tx *bolt.Tx
+	tx kvTx
 	db *DB
 }
 
@@ -360,7 +397,7 @@ func u64(n uint64) []byte {
 	return b
 }
 
-func putJSON(b *bolt.Bucket, k []byte, v any) error {
+func putJSON(b kvBucket, k []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err

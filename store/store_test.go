@@ -18,7 +18,7 @@ var t0 = time.Date(2026, 3, 5, 10, 0, 0, 0, time.FixedZone("CST", 8*3600))
 // test ends.
 func openTest(t *testing.T) *DB {
 	t.Helper()
-	db, err := Open(filepath.Join(t.TempDir(), "test.db"), nil)
+	db, err := openTestDB(t)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -85,6 +85,11 @@ type Options struct {
 	// of everything else when both wait for the same allowance (nil =
 	// "reply" and "post", the bot's kinds for them).
 	Interactive []string
+	// Gate, when set, is asked right before each platform call (and
+	// before an attempt is recorded); an error leaves the message queued
+	// and stops the group's turn. Replicas sharing a store use it so that
+	// only the current leader sends.
+	Gate func(ctx context.Context) error
 	// Kinds are the outbox kinds that label the metrics as themselves
 	// (bot.OutboxKinds); any other kind is labelled "other". Nil keeps the
 	// first maxKindLabels kinds seen, then "other": bounded either way.
@@ -675,6 +680,12 @@ func (s *Stage) sendOne(ctx context.Context, e *store.OutboxEntry, held, sync bo
 	}
 	if err := ps.lim.app.wait(ctx, s.stop, s.interactive[e.Kind]); err != nil {
 		return stopped
+	}
+	if s.opt.Gate != nil {
+		if err := s.opt.Gate(ctx); err != nil {
+			s.log.Warn("deliver: not sending: the gate is closed", "key", e.Key, "err", err)
+			return stopped
+		}
 	}
 	e.Route = route.Name
 	if !route.Idempotent {

@@ -66,12 +66,33 @@ func newMetrics(reg prometheus.Registerer, kinds []string) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.sent, m.failed, m.retries, m.pending, m.oldest, m.latency} {
-		if err := reg.Register(c); err != nil {
-			return nil, err
-		}
+	// A replica makes a new stage each time it becomes leader: the
+	// registry keeps the first stage's metrics, and later stages add to
+	// them.
+	var errs [6]error
+	m.sent, errs[0] = register(reg, m.sent)
+	m.failed, errs[1] = register(reg, m.failed)
+	m.retries, errs[2] = register(reg, m.retries)
+	m.pending, errs[3] = register(reg, m.pending)
+	m.oldest, errs[4] = register(reg, m.oldest)
+	m.latency, errs[5] = register(reg, m.latency)
+	if err := errors.Join(errs[:]...); err != nil {
+		return nil, err
 	}
 	return m, nil
+}
+
+// register registers c, or returns the collector of the same description
+// already registered.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if old, ok := are.ExistingCollector.(C); ok {
+			return old, nil
+		}
+	}
+	return c, err
 }
 
 func (m *metrics) kind(k string) string  { return m.kinds.label(k) }

@@ -46,6 +46,7 @@ type app struct {
 	http     *http.Server
 	httpLn   net.Listener
 	mux      *http.ServeMux
+	replica  *replica // with store.backend etcd
 }
 
 // httpAddr is the address the HTTP listener got (port 0 picks one).
@@ -89,30 +90,22 @@ func newApp(cfg Config, log *slog.Logger, now func() time.Time) (*app, error) {
 	for _, w := range calendarWarnings(cal, time.Now().In(def.Location)) {
 		log.Warn(w)
 	}
-	if dir := filepath.Dir(cfg.Store.Path); dir != "." {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, err
-		}
-	}
-	// Open checks the file before writing to it: a damaged store stops
-	// the start with an error that names `collabbot check-db` and backups.
-	db, err := store.Open(cfg.Store.Path, &store.Options{Timeout: time.Second})
+	db, rp, err := openStore(cfg, log)
 	if err != nil {
 		return nil, err
-	}
-	if rep := db.Verified(); rep != nil && !rep.Complete {
-		log.Warn("the store is too big to check completely at every start: back it up and run collabbot check-db on the copy for a full check",
-			"path", cfg.Store.Path, "bytes", rep.Size)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	b, err := bot.New(bot.Config{Store: db, Calendar: cal, Defaults: def, Admins: cfg.BotAdmins(), Now: now, Log: log, Registerer: reg})
 	if err != nil {
 		db.Close()
+		if rp != nil {
+			rp.closeClients()
+		}
 		return nil, err
 	}
 	b.SetPeople(cfg.People)
-	return &app{cfg: cfg, log: log, db: db, bot: b, reg: reg, mux: http.NewServeMux()}, nil
+	return &app{cfg: cfg, log: log, db: db, bot: b, reg: reg, mux: http.NewServeMux(), replica: rp}, nil
 }
 
 // startPipeline starts the path every message takes after the adapters
@@ -294,6 +287,9 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 // start.
 func (a *app) Close() error {
 	var errs []error
+	if a.replica != nil {
+		errs = append(errs, a.replica.close())
+	}
 	if a.engine != nil {
 		errs = append(errs, a.engine.Close())
 	}
@@ -313,6 +309,9 @@ func (a *app) Close() error {
 	}
 	if a.db != nil {
 		errs = append(errs, a.db.Close())
+	}
+	if a.replica != nil {
+		errs = append(errs, a.replica.closeClients())
 	}
 	return errors.Join(errs...)
 }
@@ -362,16 +361,23 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger, ready func(*app)) 
 	if err := a.startHTTP(); err != nil {
 		return err
 	}
-	if err := a.startPipeline(ctx, a.bot.Now); err != nil {
-		return err
+	if a.replica != nil {
+		// Adapters now; the pipeline and the engine while leading.
+		if err := a.startReplica(ctx); err != nil {
+			return err
+		}
+	} else {
+		if err := a.startPipeline(ctx, a.bot.Now); err != nil {
+			return err
+		}
+		if err := a.startAdapters(ctx); err != nil {
+			return err
+		}
+		if err := a.startEngine(ctx, nil); err != nil {
+			return err
+		}
+		go a.pruneEvents(ctx)
 	}
-	if err := a.startAdapters(ctx); err != nil {
-		return err
-	}
-	if err := a.startEngine(ctx, nil); err != nil {
-		return err
-	}
-	go a.pruneEvents(ctx)
 	log.Info("collabbot running")
 	if ready != nil {
 		ready(a)

@@ -48,6 +48,10 @@ type Config struct {
 
 type StoreConfig struct {
 	Path string `yaml:"path"`
+	// Backend is bbolt (default: the file at path, one process) or etcd
+	// (replicas sharing a cluster, see replica.go).
+	Backend string     `yaml:"backend"`
+	Etcd    EtcdConfig `yaml:"etcd"`
 }
 
 type HTTPConfig struct {
@@ -477,6 +481,7 @@ func (c *Config) validate() error {
 	if c.Store.Path == "" {
 		add("store.path", "must be set")
 	}
+	errs = append(errs, c.Store.problems()...)
 	seenID := map[string]int{}
 	for i, ids := range c.People {
 		if len(ids) < 2 {

@@ -33,6 +33,8 @@ func cmdConsole(args []string, stdin io.Reader, stdout, stderr io.Writer) error 
 	if *dbPath != "" {
 		cfg.Store.Path = *dbPath
 	}
+	// The console plays in its own file, never in a shared etcd store.
+	cfg.Store.Backend = ""
 	log, held, closeLog, err := consoleLog(cfg.Log, stderr)
 	if err != nil {
 		return err

@@ -29,6 +29,10 @@ func (a *app) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	if len(a.adapters) == 0 {
 		b.WriteString("ok\n")
 	}
+	if a.replica != nil {
+		// Both roles are healthy: a follower accepts events.
+		b.WriteString("replica " + a.replica.role() + "\n")
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	if !up {

@@ -9,6 +9,8 @@
 //	collabbot check-db [-config FILE | -db FILE]   check the store file completely
 //	collabbot export [-config FILE | -db FILE] [-group P:ID] -format xlsx|csv [-table T] -o OUT
 //	                                      a group's tasks as the seed guides' tables
+//	collabbot migrate [-config FILE] -from bbolt:FILE|etcd -to bbolt:FILE|etcd [-replace]
+//	                                      copy the store between backends, verified
 //	collabbot version                     version, commit and Go version
 package main
 
@@ -45,6 +47,9 @@ Usage:
   collabbot export [-config FILE | -db FILE] [-group PLATFORM:CHATID] [-format xlsx|csv]
                    [-table task|comm|issue] [-force] -o OUT
                                             a group's tasks as the guides' tables (Excel or CSV)
+  collabbot migrate [-config FILE] -from bbolt:FILE|etcd -to bbolt:FILE|etcd [-replace]
+                                            copy the store between backends (etcd: store.etcd in FILE),
+                                            idempotent, verified by counts and a checksum per bucket
   collabbot version                         print the version, commit and Go version
 `
 
@@ -70,6 +75,8 @@ func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = cmdCheckDB(args[1:], stdout)
 	case "export":
 		err = cmdExport(args[1:], stdout, stderr)
+	case "migrate":
+		err = cmdMigrate(args[1:], stdout)
 	case "version", "-version", "--version":
 		err = cmdVersion(args[1:], stdout)
 	case "help", "-h", "-help", "--help":
