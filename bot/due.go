@@ -60,6 +60,9 @@ type dueState struct {
 	// scanAll (tests only) decides every group in full at every tick, as
 	// before the index, to compare against.
 	scanAll bool
+	// quiet counts ticks since the store's mapped pages were last
+	// released (DecideDue).
+	quiet atomic.Int64
 }
 
 // registerDueHooks is called once by New.

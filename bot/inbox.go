@@ -335,13 +335,7 @@ func (b *Bot) Start(ctx context.Context) error {
 		p.wg.Go(func() { b.mirrorLoop(ctx) })
 	}
 	p.mu.Unlock()
-	var left []*store.InboxEntry
-	err := b.db.View(func(tx *store.Tx) error {
-		return tx.InboxEntries(func(e *store.InboxEntry) error {
-			left = append(left, e)
-			return nil
-		})
-	})
+	left, err := b.inboxEntries()
 	if err != nil {
 		return fmt.Errorf("bot: read inbox: %w", err)
 	}
@@ -450,10 +444,8 @@ func (b *Bot) dequeued(seqs ...uint64) {
 	p.mu.Unlock()
 }
 
-// Rescan queues the inbox entries that are not queued yet: those that
-// other processes sharing the store accepted (replicas that do not lead
-// accept into the same inbox), in arrival order. It needs Start.
-func (b *Bot) Rescan() (int, error) {
+// inboxEntries reads the whole inbox in arrival order.
+func (b *Bot) inboxEntries() ([]*store.InboxEntry, error) {
 	var left []*store.InboxEntry
 	err := b.db.View(func(tx *store.Tx) error {
 		return tx.InboxEntries(func(e *store.InboxEntry) error {
@@ -461,6 +453,14 @@ func (b *Bot) Rescan() (int, error) {
 			return nil
 		})
 	})
+	return left, err
+}
+
+// Rescan queues the inbox entries that are not queued yet: those that
+// other processes sharing the store accepted (replicas that do not lead
+// accept into the same inbox), in arrival order. It needs Start.
+func (b *Bot) Rescan() (int, error) {
+	left, err := b.inboxEntries()
 	if err != nil {
 		return 0, err
 	}

@@ -34,10 +34,12 @@ func (b *Bot) DecideDue(now time.Time) ([]store.GroupKey, error) {
 	owed, err := b.decideOwed(now)
 	more, ferr := b.featuresDue(now)
 	gs := append(append(made, owed...), more...)
-	if len(gs) > 0 {
-		// A big pass (the daily nudge reads every group) leaves the
-		// store's pages mapped: they are the page cache's to keep, not
-		// this process's resident memory.
+	// A big pass (the daily nudge reads every group) leaves the store's
+	// pages mapped, and so does sending what it decided: they are the page
+	// cache's to keep, not this process's resident memory. Released after
+	// a busy tick and every ten minutes (about 0.5 ms on a 2 GB store).
+	if len(gs) > 0 || b.due.quiet.Add(1) >= 10 {
+		b.due.quiet.Store(0)
 		b.releaseMapped()
 	}
 	return gs, errors.Join(rerr, err, ferr)
