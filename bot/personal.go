@@ -189,11 +189,17 @@ func (b *Bot) digestsDue(now time.Time) ([]store.GroupKey, error) {
 	}
 	var touched []store.GroupKey
 	defer b.releaseMapped()
+	// The scan reads every task: in a read transaction, so it never holds
+	// the store's one writer (and with it every ack) for its duration.
+	var mine map[string][]personalItem
+	if err := b.db.View(func(tx *store.Tx) error {
+		var err error
+		mine, err = b.personalTasks(tx, due)
+		return err
+	}); err != nil {
+		return nil, err
+	}
 	err = b.db.Update(func(tx *store.Tx) error {
-		mine, err := b.personalTasks(tx, due)
-		if err != nil {
-			return err
-		}
 		for _, d := range due {
 			cur, err := tx.Digest(d.Platform, d.User.ID)
 			if err != nil || cur == nil || cur.LastDate == today {
