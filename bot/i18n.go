@@ -390,6 +390,7 @@ New task: 【topic-item-request-deadline】, @-mention the owner
 /incident problem; impact: …; measures: … · /roles #I1 @someone task · /status #I1 … · /resolved #I1 cause: …; fix: …
 /every Friday 【…】 recurring task, created on working days (调休 included) · /every list · /every stop 1
 /nudge #3 or /nudge @someone chase now · /leave 3 days or /leave @someone Dec 3-Dec 5 delegate @someone · /snooze #3 tomorrow
+/digest on 09:00 your open tasks from every group by direct message each working day · /digest off
 /config group settings (admins) · /lang zh|en
 Every working day at 17:00 owners who have not updated are reminded; overdue tasks are escalated.`)
 	}
@@ -415,6 +416,7 @@ Every working day at 17:00 owners who have not updated are reminded; overdue tas
 /紧急 问题；影响：…；措施：… · /分工 #I1 @某人 任务 · /进展 #I1 … · /解决 #I1 原因：…；措施：…
 /every 每周五 【…】（/重复）周期任务，按工作日创建（含调休）· /every list · /every stop 1
 /nudge #3 或 /nudge @某人（/催办）· /leave 3天 或 /leave @某人 12月3日-12月5日 代理 @某人（/请假）· /snooze #3 明天（/稍后提醒）
+/digest on 09:00（/日报）每个工作日私信你所有群里的未完成任务 · /digest off
 /config（/配置）本群设置（管理员）· /lang en|zh 切换语言
 每个工作日 17:00 提醒未更新进度的负责人；逾期任务会逐级提醒。`)
 }
