@@ -1,6 +1,7 @@
 package lark
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,26 @@ func TestMirrorThroughTheBot(t *testing.T) {
 		t.Errorf("due = %v, want %v", ft.Due, want)
 	}
 
+	g.say("李四", "/cc #1 @王五")
+	waitFor(t, "王五 following the Feishu task", func() bool {
+		f, _ := g.fake.TaskByGUID(ft.GUID)
+		return slices.Contains(f.Followers, "ou_wang")
+	})
+	g.say("李四", "/uncc #1 @王五")
+	waitFor(t, "王五 no longer following", func() bool {
+		f, _ := g.fake.TaskByGUID(ft.GUID)
+		return !slices.Contains(f.Followers, "ou_wang") && slices.Equal(f.Assignees, []string{"ou_zhang"})
+	})
+	g.say("李四", "/assign #1 @王五")
+	waitFor(t, "王五 the only assignee", func() bool {
+		f, _ := g.fake.TaskByGUID(ft.GUID)
+		return slices.Equal(f.Assignees, []string{"ou_wang"})
+	})
+	g.say("李四", "/assign #1 @张三")
+	waitFor(t, "张三 the only assignee again", func() bool {
+		f, _ := g.fake.TaskByGUID(ft.GUID)
+		return slices.Equal(f.Assignees, []string{"ou_zhang"})
+	})
 	g.say("张三", "/update #1 60% 方案A已完成")
 	waitFor(t, "the progress in the Feishu task", func() bool {
 		f, _ := g.fake.TaskByGUID(ft.GUID)

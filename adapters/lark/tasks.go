@@ -169,32 +169,46 @@ func (a *Adapter) updateTask(ctx context.Context, t chat.MirrorTask) *chat.SendE
 			return se
 		}
 	}
-	return a.syncAssignee(ctx, t, cur)
+	return a.syncMembers(ctx, t, cur)
 }
 
-// syncAssignee makes t.Owner the task's only assignee: the new owner is
-// added before the old ones are removed, so the task is never without
-// one. Adding a member twice is ignored by the platform.
-func (a *Adapter) syncAssignee(ctx context.Context, t chat.MirrorTask, cur *larktask.Task) *chat.SendError {
-	owner := t.Owner.ID
-	if owner == "" {
-		return nil
+// syncMembers makes t.Owner the task's only assignee and t.Followers its
+// followers (the owner excluded): who is missing is added before anyone
+// is removed, so the task is never without an assignee. Adding a member
+// twice is ignored by the platform.
+func (a *Adapter) syncMembers(ctx context.Context, t chat.MirrorTask, cur *larktask.Task) *chat.SendError {
+	want := map[string]string{} // open_id → role
+	for _, m := range taskMembers(t) {
+		want[str(m.Id)] = str(m.Role)
 	}
-	has := false
-	var others []*larktask.Member
+	have := map[string]string{}
+	var remove []*larktask.Member
 	for _, m := range cur.Members {
-		if m == nil || str(m.Role) != "assignee" || (str(m.Type) != "" && str(m.Type) != "user") {
+		if m == nil || (str(m.Type) != "" && str(m.Type) != "user") {
 			continue
 		}
-		if str(m.Id) == owner {
-			has = true
+		id, role := str(m.Id), str(m.Role)
+		if role != "assignee" && role != "follower" {
 			continue
 		}
-		others = append(others, member(str(m.Id), "assignee"))
+		if want[id] == role {
+			have[id] = role
+			continue
+		}
+		remove = append(remove, member(id, role))
 	}
-	if !has {
+	var add []*larktask.Member
+	for _, m := range taskMembers(t) {
+		if have[str(m.Id)] == "" {
+			add = append(add, m)
+		}
+	}
+	if t.Owner.ID == "" {
+		remove = nil // an unowned task keeps its last assignee rather than none
+	}
+	if len(add) > 0 {
 		req := larktask.NewAddMembersTaskReqBuilder().TaskGuid(t.Ref).UserIdType("open_id").
-			Body(&larktask.AddMembersTaskReqBody{Members: []*larktask.Member{member(owner, "assignee")}}).Build()
+			Body(&larktask.AddMembersTaskReqBody{Members: add}).Build()
 		resp, err := a.api.Task.V2.Task.AddMembers(ctx, req)
 		if err != nil {
 			return a.classifyTask(apiResult{}, err)
@@ -203,11 +217,11 @@ func (a *Adapter) syncAssignee(ctx context.Context, t chat.MirrorTask, cur *lark
 			return se
 		}
 	}
-	if len(others) == 0 {
+	if len(remove) == 0 {
 		return nil
 	}
 	req := larktask.NewRemoveMembersTaskReqBuilder().TaskGuid(t.Ref).UserIdType("open_id").
-		Body(&larktask.RemoveMembersTaskReqBody{Members: others}).Build()
+		Body(&larktask.RemoveMembersTaskReqBody{Members: remove}).Build()
 	resp, err := a.api.Task.V2.Task.RemoveMembers(ctx, req)
 	if err != nil {
 		return a.classifyTask(apiResult{}, err)
