@@ -128,18 +128,7 @@ func (t *Tx) NewIncident(i *Incident) error {
 	if err != nil {
 		return err
 	}
-	if b == nil {
-		return bolt.ErrTxNotWritable
-	}
-	seq, err := b.NextSequence()
-	if err != nil {
-		return err
-	}
-	i.ID = int64(seq)
-	if b.Get(u64(seq)) != nil {
-		return fmt.Errorf("incident %d in %s: %w", i.ID, i.Group, ErrConflict)
-	}
-	return putJSON(b, u64(seq), i)
+	return newSeqRecord(b, i.Group, "incident %d", func(id int64) { i.ID = id }, i)
 }
 
 // Incident returns incident id of the group, or ErrNotFound.
@@ -151,18 +140,7 @@ func (t *Tx) Incident(k GroupKey, id int64) (*Incident, error) {
 	if err != nil {
 		return nil, err
 	}
-	var v []byte
-	if b != nil && id > 0 {
-		v = b.Get(u64(uint64(id)))
-	}
-	if v == nil {
-		return nil, fmt.Errorf("incident %d: %w", id, ErrNotFound)
-	}
-	var i Incident
-	if err := json.Unmarshal(v, &i); err != nil {
-		return nil, fmt.Errorf("incident %d: %w", id, err)
-	}
-	return &i, nil
+	return getSeqRecord[Incident](b, "incident %d", id)
 }
 
 // PutIncident saves an existing incident.
@@ -171,13 +149,7 @@ func (t *Tx) PutIncident(i *Incident) error {
 	if err != nil {
 		return err
 	}
-	if b == nil {
-		return bolt.ErrTxNotWritable
-	}
-	if i.ID <= 0 || b.Get(u64(uint64(i.ID))) == nil {
-		return fmt.Errorf("incident %d: %w", i.ID, ErrNotFound)
-	}
-	return putJSON(b, u64(uint64(i.ID)), i)
+	return putSeqRecord(b, "incident %d", i.ID, i)
 }
 
 // Incidents calls fn for each incident of the group, resolved ones
@@ -187,14 +159,8 @@ func (t *Tx) Incidents(k GroupKey, fn func(i *Incident) error) error {
 		return nil
 	}
 	b, err := t.incident(k, bucketIncidentItems)
-	if err != nil || b == nil {
+	if err != nil {
 		return err
 	}
-	return b.ForEach(func(key, v []byte) error {
-		var i Incident
-		if err := json.Unmarshal(v, &i); err != nil {
-			return fmt.Errorf("incident %x: %w", key, err)
-		}
-		return fn(&i)
-	})
+	return eachSeqRecord(b, "incident", fn)
 }

@@ -1,11 +1,8 @@
 package store
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // Meetings (/meeting, /minutes). Layout, inside the group's bucket
@@ -74,18 +71,7 @@ func (t *Tx) NewMeeting(m *Meeting) error {
 	if err != nil {
 		return err
 	}
-	if b == nil {
-		return bolt.ErrTxNotWritable
-	}
-	seq, err := b.NextSequence()
-	if err != nil {
-		return err
-	}
-	m.ID = int64(seq)
-	if b.Get(u64(seq)) != nil {
-		return fmt.Errorf("meeting M%d in %s: %w", m.ID, m.Group, ErrConflict)
-	}
-	return putJSON(b, u64(seq), m)
+	return newSeqRecord(b, m.Group, "meeting M%d", func(id int64) { m.ID = id }, m)
 }
 
 // Meeting returns meeting id of the group, or ErrNotFound.
@@ -97,18 +83,7 @@ func (t *Tx) Meeting(k GroupKey, id int64) (*Meeting, error) {
 	if err != nil {
 		return nil, err
 	}
-	var v []byte
-	if b != nil && id > 0 {
-		v = b.Get(u64(uint64(id)))
-	}
-	if v == nil {
-		return nil, fmt.Errorf("meeting M%d: %w", id, ErrNotFound)
-	}
-	var m Meeting
-	if err := json.Unmarshal(v, &m); err != nil {
-		return nil, fmt.Errorf("meeting M%d: %w", id, err)
-	}
-	return &m, nil
+	return getSeqRecord[Meeting](b, "meeting M%d", id)
 }
 
 // PutMeeting saves an existing meeting.
@@ -117,13 +92,7 @@ func (t *Tx) PutMeeting(m *Meeting) error {
 	if err != nil {
 		return err
 	}
-	if b == nil {
-		return bolt.ErrTxNotWritable
-	}
-	if m.ID <= 0 || b.Get(u64(uint64(m.ID))) == nil {
-		return fmt.Errorf("meeting M%d: %w", m.ID, ErrNotFound)
-	}
-	return putJSON(b, u64(uint64(m.ID)), m)
+	return putSeqRecord(b, "meeting M%d", m.ID, m)
 }
 
 // Meetings calls fn for each meeting of the group, cancelled ones
@@ -133,14 +102,8 @@ func (t *Tx) Meetings(k GroupKey, fn func(m *Meeting) error) error {
 		return nil
 	}
 	b, err := t.meetings(k)
-	if err != nil || b == nil {
+	if err != nil {
 		return err
 	}
-	return b.ForEach(func(key, v []byte) error {
-		var m Meeting
-		if err := json.Unmarshal(v, &m); err != nil {
-			return fmt.Errorf("meeting %x: %w", key, err)
-		}
-		return fn(&m)
-	})
+	return eachSeqRecord(b, "meeting", fn)
 }

@@ -80,18 +80,7 @@ func (t *Tx) NewRecurrence(r *Recurrence) error {
 	if err != nil {
 		return err
 	}
-	if b == nil {
-		return bolt.ErrTxNotWritable
-	}
-	seq, err := b.NextSequence()
-	if err != nil {
-		return err
-	}
-	r.ID = int64(seq)
-	if b.Get(u64(seq)) != nil {
-		return fmt.Errorf("recurrence %d in %s: %w", r.ID, r.Group, ErrConflict)
-	}
-	return putJSON(b, u64(seq), r)
+	return newSeqRecord(b, r.Group, "recurrence %d", func(id int64) { r.ID = id }, r)
 }
 
 // Recurrence returns recurrence id of the group, or ErrNotFound.
@@ -100,18 +89,7 @@ func (t *Tx) Recurrence(k GroupKey, id int64) (*Recurrence, error) {
 	if err != nil {
 		return nil, err
 	}
-	var v []byte
-	if b != nil && id > 0 {
-		v = b.Get(u64(uint64(id)))
-	}
-	if v == nil {
-		return nil, fmt.Errorf("recurrence %d: %w", id, ErrNotFound)
-	}
-	var r Recurrence
-	if err := json.Unmarshal(v, &r); err != nil {
-		return nil, fmt.Errorf("recurrence %d: %w", id, err)
-	}
-	return &r, nil
+	return getSeqRecord[Recurrence](b, "recurrence %d", id)
 }
 
 // PutRecurrence saves an existing recurrence.
@@ -120,13 +98,7 @@ func (t *Tx) PutRecurrence(r *Recurrence) error {
 	if err != nil {
 		return err
 	}
-	if b == nil {
-		return bolt.ErrTxNotWritable
-	}
-	if r.ID <= 0 || b.Get(u64(uint64(r.ID))) == nil {
-		return fmt.Errorf("recurrence %d: %w", r.ID, ErrNotFound)
-	}
-	return putJSON(b, u64(uint64(r.ID)), r)
+	return putSeqRecord(b, "recurrence %d", r.ID, r)
 }
 
 // Recurrences calls fn for each recurrence of the group, stopped ones
@@ -137,16 +109,10 @@ func (t *Tx) Recurrences(k GroupKey, fn func(r *Recurrence) error) error {
 		return nil
 	}
 	b, err := t.recur(k, bucketRecurItems)
-	if err != nil || b == nil {
+	if err != nil {
 		return err
 	}
-	return b.ForEach(func(key, v []byte) error {
-		var r Recurrence
-		if err := json.Unmarshal(v, &r); err != nil {
-			return fmt.Errorf("recurrence %x: %w", key, err)
-		}
-		return fn(&r)
-	})
+	return eachSeqRecord(b, "recurrence", fn)
 }
 
 // StopRecurrence marks the recurrence stopped by by at at. It returns the
