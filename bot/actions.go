@@ -22,16 +22,16 @@ func (b *Bot) HandleAction(ctx context.Context, a chat.Action) chat.ActionResult
 		now = b.now()
 	}
 	var res chat.ActionResult
-	if a.Group != "" && a.Group != a.ChatID {
+	personal := a.Group != "" && a.Group != a.ChatID
+	if personal {
 		// A button on a personal list (digest, private nudge): the task
 		// lives in a.Group, and the answer goes there, not as a reply to
 		// the 1:1 card.
 		a.ChatID, a.MessageID, a.UserIsAdmin = a.Group, "", false
-		a.Group = "personal"
 	}
 	g := store.GroupKey{Platform: a.Platform, ChatID: a.ChatID}
 	err := b.applyRecovering(func() error {
-		return b.db.Batch(func(tx *store.Tx) error { return b.action(tx, a, now, &res) })
+		return b.db.Batch(func(tx *store.Tx) error { return b.action(tx, a, personal, now, &res) })
 	})
 	if err != nil {
 		b.log.Error("handle card action", "platform", a.Platform, "chat", a.ChatID, "err", err)
@@ -41,7 +41,7 @@ func (b *Bot) HandleAction(ctx context.Context, a chat.Action) chat.ActionResult
 	return res
 }
 
-func (b *Bot) action(tx *store.Tx, a chat.Action, now time.Time, out *chat.ActionResult) error {
+func (b *Bot) action(tx *store.Tx, a chat.Action, personal bool, now time.Time, out *chat.ActionResult) error {
 	res := chat.ActionResult{}
 	defer func() { *out = res }()
 	if a.EventID != "" {
@@ -56,7 +56,7 @@ func (b *Bot) action(tx *store.Tx, a chat.Action, now time.Time, out *chat.Actio
 	}
 	var g *store.Group
 	var err error
-	if a.Group == "personal" {
+	if personal {
 		// Never create a group from a button's value.
 		g, err = tx.Group(store.GroupKey{Platform: a.Platform, ChatID: a.ChatID})
 	} else {
@@ -101,7 +101,7 @@ func (b *Bot) action(tx *store.Tx, a chat.Action, now time.Time, out *chat.Actio
 		if i == 0 && res.Toast == "" {
 			res.Toast, res.ToastKind = toast(chat.PlainText(rep.Text, rep.Mentions)), "success"
 		}
-		if len(rep.Mentions) > 0 || a.Group == "personal" {
+		if len(rep.Mentions) > 0 || personal {
 			rep.ReplyTo = a.MessageID
 			rep.Key = fmt.Sprintf("card:%s:%s:%d", a.Platform, a.EventID, i)
 			if err := b.record(tx, g.Key, kindReply, []chat.Reply{rep}, now); err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"collabbot/bot/chat"
@@ -21,6 +22,9 @@ type feature struct {
 	// (in its own write transaction, exactly once per occasion key) and
 	// returns the groups that got something.
 	due func(b *Bot, now time.Time) ([]store.GroupKey, error)
+	// direct: the commands also work in a 1:1 chat with the bot, where
+	// there is no group (the request's group is nil).
+	direct bool
 }
 
 var features []feature
@@ -48,6 +52,25 @@ func featureCommand(name string) func(b *Bot, r *request, args string) ([]chat.R
 		}
 	}
 	return nil
+}
+
+// directCommand runs m in a 1:1 chat when it is a command of a feature
+// that works there; ok is false for everything else.
+func (b *Bot) directCommand(tx *store.Tx, m chat.Message, now time.Time) (out []chat.Reply, ok bool, err error) {
+	text := stripLeadingMentions(strings.TrimSpace(m.Text), m.Mentions)
+	cmd, isCmd := splitCommand(text)
+	name, isFeature := strings.CutPrefix(cmd.name, "feature:")
+	if !isCmd || !isFeature {
+		return nil, false, nil
+	}
+	for _, f := range features {
+		if h := f.names[name]; h != nil && f.direct {
+			r := &request{msg: m, now: now, text: text, tx: tx, lang: b.def.Lang, set: Effective{Defaults: b.def}}
+			out, err = h(b, r, cmd.args)
+			return out, true, err
+		}
+	}
+	return nil, false, nil
 }
 
 // featuresDue runs every feature's timed decisions; one failing feature

@@ -143,15 +143,21 @@ func TestIncidentNightHolidayRestarts(t *testing.T) {
 			for _, u := range m.Reply.Mentions {
 				ids = append(ids, u.ID)
 			}
-			got = append(got, fmt.Sprintf("%s %s [%s]", m.At.In(shanghai).Format("01-02 15:04"), k, strings.Join(ids, " ")))
+			line := fmt.Sprintf("%s %s [%s]", m.At.In(shanghai).Format("01-02 15:04"), k, strings.Join(ids, " "))
+			if len(m.Reply.Interrupt) > 0 { // 加急/DING on the top rung
+				line += " interrupt"
+			}
+			got = append(got, line)
 		}
 		want := []string{
 			"10-03 21:11 I1:roles [ww]",
 			fmt.Sprintf("10-03 21:31 I1:status:%d [ww]", at("2026-10-03 21:30:30").Unix()),
 			// Down at 22:00:30: the owed re-ping goes out once at start-up.
-			fmt.Sprintf("10-03 22:10 I1:status:%d [ww]", at("2026-10-03 22:00:30").Unix()),
+			// The second status request, an hour without one: interrupt.
+			fmt.Sprintf("10-03 22:10 I1:status:%d [ww] interrupt", at("2026-10-03 22:00:30").Unix()),
 			fmt.Sprintf("10-03 22:31 I1:status:%d [jia]", at("2026-10-03 22:30:30").Unix()),
-			fmt.Sprintf("10-03 23:11 I1:status:%d [jia]", at("2026-10-03 23:10:30").Unix()),
+			// The fourth: two hours on, the next interrupt.
+			fmt.Sprintf("10-03 23:11 I1:status:%d [jia] interrupt", at("2026-10-03 23:10:30").Unix()),
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("re-pings:\n\tgot  %q\n\twant %q", got, want)

@@ -91,7 +91,7 @@ func mirrorState(t *store.Task) chat.MirrorState {
 }
 
 // mirrorTask is what the task app should show of t.
-func (b *Bot) mirrorTask(tx *store.Tx, g *store.Group, t *store.Task, rec *store.MirrorRec, now time.Time) (chat.MirrorTask, error) {
+func (b *Bot) mirrorTask(tx *store.Tx, g *store.Group, t *store.Task, rec *store.MirrorRec, now time.Time) chat.MirrorTask {
 	set := b.effective(g)
 	lang := set.Lang
 	var d strings.Builder
@@ -131,7 +131,7 @@ func (b *Bot) mirrorTask(tx *store.Tx, g *store.Group, t *store.Task, rec *store
 			mt.Link = fmt.Sprintf("%s/t/%d", BoardLink(base, l.Token), t.ID)
 		}
 	}
-	return mt, nil
+	return mt
 }
 
 // SyncMirrors pushes every mirror that is behind and due for a try, one
@@ -204,16 +204,10 @@ func (b *Bot) syncMirror(ctx context.Context, k store.GroupKey, id int64, now ti
 			rec.Synced, skip = rec.Want, true
 			return tx.PutMirrorRec(rec)
 		}
-		if mt, err = b.mirrorTask(tx, g, t, rec, now); err != nil {
-			return err
-		}
+		mt = b.mirrorTask(tx, g, t, rec, now)
 		want = rec.Want
 		if rec.Ref != "" && rec.Hash == mirrorHash(mt) {
 			rec.Synced, skip = rec.Want, true
-			return tx.PutMirrorRec(rec)
-		}
-		if rec.Ref == "" && rec.CreateStartedAt.IsZero() {
-			rec.CreateStartedAt = now
 			return tx.PutMirrorRec(rec)
 		}
 		return nil
@@ -237,7 +231,7 @@ func (b *Bot) syncMirror(ctx context.Context, k store.GroupKey, id int64, now ti
 			if ref != "" {
 				rec.Ref = ref
 			}
-			rec.Synced, rec.State, rec.Hash = max(rec.Synced, want), string(mt.State), mirrorHash(mt)
+			rec.Synced, rec.Hash = max(rec.Synced, want), mirrorHash(mt)
 			rec.Attempts, rec.NextTry, rec.LastError = 0, time.Time{}, ""
 			if mt.State == chat.MirrorGone {
 				rec.Gone = true

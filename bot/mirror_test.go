@@ -110,6 +110,18 @@ func TestTaskMirrorFollowsTheTask(t *testing.T) {
 	if n := g.sync(t); n != 0 {
 		t.Errorf("an idle sync pushed %d mirrors", n)
 	}
+	// A change the app does not show (a snooze) makes no call.
+	g.say("张三", "/snooze #1 明天")
+	if rec := mirrorRec(t, g, 1); rec == nil || !rec.Behind() {
+		t.Fatalf("the snooze did not mark the mirror behind: %+v", rec)
+	}
+	g.sync(t)
+	if _, calls := app.snapshot(); calls != 1 {
+		t.Errorf("calls after a change the app does not show = %d, want 1", calls)
+	}
+	if rec := mirrorRec(t, g, 1); rec.Behind() {
+		t.Errorf("still behind after the sync: %+v", rec)
+	}
 
 	// Two quick changes cost one push of the latest state.
 	g.say("张三", "/ack #1")
@@ -174,11 +186,7 @@ func TestTaskMirrorRetriesAndCrashBeforeRecording(t *testing.T) {
 	if _, c := app.snapshot(); c != 3 {
 		t.Errorf("calls after a permanent refusal = %d, want 3", c)
 	}
-	var rec *store.MirrorRec
-	g.b.Store().View(func(tx *store.Tx) error {
-		rec, _ = tx.MirrorRec(store.GroupKey{Platform: "console", ChatID: "g1"}, 1)
-		return nil
-	})
+	rec := mirrorRec(t, g, 1)
 	if rec == nil || rec.Ref != "ref-1" || rec.Behind() || !strings.Contains(rec.LastError, "bad field") {
 		t.Errorf("record = %+v", rec)
 	}
@@ -279,4 +287,18 @@ func mentionsName(r chat.Reply, name string) bool {
 		}
 	}
 	return false
+}
+
+func mirrorRec(t *testing.T, g *group, id int64) *store.MirrorRec {
+	t.Helper()
+	var rec *store.MirrorRec
+	err := g.b.Store().View(func(tx *store.Tx) error {
+		var err error
+		rec, err = tx.MirrorRec(store.GroupKey{Platform: "console", ChatID: "g1"}, id)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rec
 }

@@ -21,7 +21,8 @@ func init() {
 		names: map[string]func(b *Bot, r *request, args string) ([]chat.Reply, error){
 			"digest": (*Bot).cmdDigest, "日报": (*Bot).cmdDigest, "摘要": (*Bot).cmdDigest, "每日摘要": (*Bot).cmdDigest,
 		},
-		due: (*Bot).digestsDue,
+		due:    (*Bot).digestsDue,
+		direct: true,
 	})
 }
 
@@ -99,6 +100,9 @@ func (b *Bot) cmdDigest(r *request, args string) ([]chat.Reply, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.group == nil && cur != nil && cur.Lang != "" {
+		r.lang = cur.Lang // a 1:1 chat answers in the subscription's language
+	}
 	if len(f) == 0 {
 		if cur == nil {
 			return []chat.Reply{r.reply(tr(r.lang, pdOff) + "\n" + tr(r.lang, pdUsage))}, nil
@@ -129,39 +133,6 @@ func (b *Bot) cmdDigest(r *request, args string) ([]chat.Reply, error) {
 		return []chat.Reply{r.reply(tr(r.lang, pdOff))}, nil
 	}
 	return []chat.Reply{r.reply(tr(r.lang, pdUsage))}, nil
-}
-
-// directCommand handles the commands that make sense in a 1:1 chat with
-// the bot (today: /digest); ok is false for everything else.
-func (b *Bot) directCommand(tx *store.Tx, m chat.Message, now time.Time) ([]chat.Reply, bool, error) {
-	text := stripLeadingMentions(strings.TrimSpace(m.Text), m.Mentions)
-	cmd, isCmd := splitCommand(text)
-	if !isCmd || !strings.HasPrefix(cmd.name, "feature:") {
-		return nil, false, nil
-	}
-	h := featureCommand(strings.TrimPrefix(cmd.name, "feature:"))
-	if h == nil || !isDigestHandler(cmd.name) {
-		return nil, false, nil
-	}
-	lang := b.def.Lang
-	if d, err := tx.Digest(m.Platform, m.Sender.ID); err == nil && d != nil && d.Lang != "" {
-		lang = d.Lang
-	}
-	if cmd.args != "" && strings.EqualFold(strings.Fields(cmd.args)[0], "en") {
-		lang = "en"
-	}
-	r := &request{msg: m, now: now, text: text, tx: tx, lang: lang, set: Effective{Defaults: b.def}}
-	r.set.Lang = lang
-	out, err := h(b, r, cmd.args)
-	return out, true, err
-}
-
-func isDigestHandler(name string) bool {
-	switch strings.TrimPrefix(name, "feature:") {
-	case "digest", "日报", "摘要", "每日摘要":
-		return true
-	}
-	return false
 }
 
 // digestsDue records each subscriber's digest once per working day, at or

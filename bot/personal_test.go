@@ -239,3 +239,36 @@ func TestUrgentTopRungInterrupts(t *testing.T) {
 		}
 	}
 }
+
+// A reminder decided in working time still goes out when a burst runs a
+// little past the end of the day; one decided, or left, later waits for
+// the morning; replies and urgent messages never wait.
+func TestHoldAfterTheEndOfTheDay(t *testing.T) {
+	g := newGroup(t)
+	g.say("李四", "@张三 【产品研发-需求确认-需要方案-3月9日 下午5点前】") // makes the group
+	end := time.Date(2026, 3, 5, 18, 0, 0, 0, cst)
+	key := store.GroupKey{Platform: "console", ChatID: "g1"}
+	cases := []struct {
+		name              string
+		kind              string
+		urgent            bool
+		occasion, decided time.Time
+		at                time.Time
+		want              bool
+	}{
+		{"decided at 18:00, sent 20 s later", "overdue", false, end, end, end.Add(20 * time.Second), false},
+		{"decided at 18:00, still unsent at 18:20", "overdue", false, end, end, end.Add(20 * time.Minute), true},
+		{"decided at 17:00, sent at 17:30", "nudge", false, end.Add(-time.Hour), end.Add(-time.Hour), end.Add(-30 * time.Minute), false},
+		{"owed at 20:00", "overdue", false, end.Add(2 * time.Hour), end.Add(2 * time.Hour), end.Add(2 * time.Hour), true},
+		{"urgent at 20:00", "urgent", true, end.Add(2 * time.Hour), end.Add(2 * time.Hour), end.Add(2 * time.Hour), false},
+		{"a reply at 20:00", "reply", false, end.Add(2 * time.Hour), end.Add(2 * time.Hour), end.Add(2 * time.Hour), false},
+	}
+	for _, c := range cases {
+		e := &store.OutboxEntry{Key: "k", Group: key, Kind: c.kind, Urgent: c.urgent, Occasion: c.occasion, DecidedAt: c.decided}
+		var got bool
+		g.b.Store().View(func(tx *store.Tx) error { got = g.b.Hold(tx, e, c.at); return nil })
+		if got != c.want {
+			t.Errorf("%s: held = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

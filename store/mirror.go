@@ -37,11 +37,10 @@ type MirrorRec struct {
 	// Want counts task writes; Synced is the Want last pushed.
 	Want   uint64 `json:"want"`
 	Synced uint64 `json:"synced"`
-	// State is the chat.MirrorState last pushed; Hash fingerprints the
-	// whole of what was pushed, so a write that changes nothing the app
-	// shows (an escalation recorded on the task) costs no call.
-	State string `json:"state,omitempty"`
-	Hash  string `json:"hash,omitempty"`
+	// Hash fingerprints what was last pushed, so a write that changes
+	// nothing the app shows (an escalation recorded on the task) costs no
+	// call.
+	Hash string `json:"hash,omitempty"`
 	// Gone: the mirror was deleted on the platform, or the platform
 	// refused it for good; it is never recreated.
 	Gone bool `json:"gone,omitempty"`
@@ -50,9 +49,6 @@ type MirrorRec struct {
 	Attempts  int       `json:"attempts,omitempty"`
 	NextTry   time.Time `json:"next_try,omitzero"`
 	LastError string    `json:"last_error,omitempty"`
-	// CreateStartedAt is when the first create call was begun, so a create
-	// repeated after a crash can be told apart in the log.
-	CreateStartedAt time.Time `json:"create_started_at,omitzero"`
 }
 
 // Behind reports whether the mirror still owes a push.
