@@ -31,7 +31,7 @@ const (
 const evExample = "【周报-本周进展-各组长提交周报-17:00前】"
 
 func init() {
-	for k, v := range map[string][2]string{
+	addMessages(map[string][2]string{
 		evUsage: {"🔁 重复任务：按周期自动创建任务（遵循法定节假日和调休）。\n" +
 			"创建：/every 周期 【主题-事项-需求-截止时间】，可 @ 负责人，例如：\n" +
 			"/every 每周五 @张三 " + evExample + "\n" +
@@ -71,10 +71,5 @@ func init() {
 		evFailed: {"⚠️ 重复任务 R%[1]d（%[2]s）今天没有创建任务：%[3]s\n这条重复任务已自动停止，%[4]s 请修改后重新创建：/every 周期 【主题-事项-需求-截止时间】",
 			"⚠️ Recurring task R%[1]d (%[2]s) created no task today: %[3]s\nIt has been stopped. %[4]s, please fix it and create it again: /every <schedule> 【topic-item-request-deadline】"},
 		evDateSep: {"、", ", "},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("bot: duplicate catalog key " + k)
-		}
-		catalog[k] = v
-	}
+	})
 }

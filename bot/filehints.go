@@ -57,12 +57,10 @@ func (b *Bot) fileHint(r *request) ([]chat.Reply, error) {
 }
 
 func init() {
-	for k, v := range map[string][2]string{
+	addMessages(map[string][2]string{
 		msgFileHint: {"📎 小提示：项目文件请带上日期和版本号，方便大家找到最新版，例如“%[2]s”（收到的是“%[1]s”）。本群关闭此提示：/config filenames off",
 			"📎 Tip: name project files with a date and a version so everyone finds the latest, e.g. “%[2]s” (this one is “%[1]s”). To turn these tips off: /config filenames off"},
-	} {
-		catalog[k] = v
-	}
+	})
 }
 
 const msgFileHint = "file_hint"

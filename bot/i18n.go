@@ -8,6 +8,17 @@ import (
 // tr looks a message up in lang ("en" or Chinese for anything else) and
 // formats it. A missing key is a programming error the catalog test
 // catches; at run time it shows the key rather than nothing.
+// addMessages adds a feature's messages to the catalog, from its file's
+// init; a key defined twice is a programming error.
+func addMessages(m map[string][2]string) {
+	for k, v := range m {
+		if _, dup := catalog[k]; dup {
+			panic("bot: message key " + k + " defined twice")
+		}
+		catalog[k] = v
+	}
+}
+
 func tr(lang, key string, args ...any) string {
 	m, ok := catalog[key]
 	if !ok {

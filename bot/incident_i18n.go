@@ -81,7 +81,7 @@ const (
 )
 
 func init() {
-	for k, v := range map[string][2]string{
+	addMessages(map[string][2]string{
 		incBadRef: {"“%s”不是有效的紧急事务编号，请写 #I1 这样的编号，例如：%s（/incident list 查看编号）",
 			"“%s” is not a valid incident id; write it like #I1, e.g. %s (/incident list shows the ids)"},
 		incNoneOpen: {"本群没有进行中的紧急事务。上报：" + incExampleZh, "No incident is open in this group. Report one: " + incExampleEn},
@@ -180,10 +180,5 @@ func init() {
 		incPingNoStatusYet: {"尚无", "none yet"},
 		incPingStatus:      {"⏰ #I%[1]d（%[2]s）已超过30分钟没有进展更新（上次：%[3]s，已持续 %[4]s）。%[5]s 请更新处理状态：/status #I%[6]d 进展；已解决请发送 /resolved #I%[6]d 原因：…；措施：…", "⏰ #I%[1]d (%[2]s) has had no status for 30 minutes or more (last: %[3]s; ongoing for %[4]s). %[5]s please post one: /status #I%[6]d text; if fixed: /resolved #I%[6]d cause: …; measures: …"},
 		incRiskGoal:        {"🚨 该风险影响整体目标：请发起人 %[1]s 在 %[2]s 前（2小时内）组织召开紧急会议，调整计划或资源。", "🚨 This risk affects the overall goal: initiator %[1]s, please call an emergency meeting by %[2]s (within 2 hours) to adjust the plan or resources."},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("bot: duplicate catalog key " + k)
-		}
-		catalog[k] = v
-	}
+	})
 }

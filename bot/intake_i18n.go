@@ -40,7 +40,7 @@ const (
 )
 
 func init() {
-	for k, v := range map[string][2]string{
+	addMessages(map[string][2]string{
 		iaNoOwner: {"（无负责人，待重新指派）", "(no owner: to be reassigned)"},
 		iaUnowned: {"#%[1]d 目前没有负责人（%[2]s 已拒绝承接）。请发起人、组长或群管理员先重新指派：/assign #%[1]d @新负责人",
 			"#%[1]d has no owner (%[2]s declined it). The initiator, the lead or an admin reassigns it first: /assign #%[1]d @new-owner"},
@@ -86,10 +86,5 @@ func init() {
 			"↩️ #%[1]d sent back to %[2]s to fix.\nFixes: %[3]s%[4]s\nWhen fixed, send /done #%[1]d again for review."},
 		iaNewDue:      {"新截止：%s（原 %s）", "New due: %s (was %s)"},
 		iaShowRectify: {"整改中：%[1]s %[2]s 退回 · 整改项：%[3]s", "Being fixed: sent back by %[1]s %[2]s · fixes: %[3]s"},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("bot: duplicate catalog key " + k)
-		}
-		catalog[k] = v
-	}
+	})
 }

@@ -85,7 +85,7 @@ const (
 )
 
 func init() {
-	for k, v := range map[string][2]string{
+	addMessages(map[string][2]string{
 		mtUsage: {"📅 会议通知：/meeting 【主题-时间-议程：…-材料：…】 @参会人，例如：\n" + mtExampleZh + "\n" +
 			"时间写开始时刻（9月30日14:00、明天 14:00、下周一 10:00），可加结束时刻（-15:30），默认 1 小时；议程必填，多项用“；”分隔；材料可省略。\n" +
 			"会前 15 分钟提醒参会人；会后 2 小时（工作时间，周会 1 小时）内发送纪要：\n" + mtMinutesZh + "\n" +
@@ -171,11 +171,6 @@ func init() {
 		mtStartReminder: {"⏰ 会议提醒：#M%d %s 将在 %s 后开始，请准时参加。", "⏰ Meeting reminder: #M%d %s starts in %s."},
 		mtMinutesReminder: {"📝 会议 #M%[1]d %[2]s 已于 %[3]s 结束，还没有纪要。%[4]s 请在会后%[5]s（工作时间）内发送纪要：\n/minutes #M%[1]d\n决议：…\n@负责人 【主题-事项-需求-截止时间】\n（第 %[6]d 次提醒，共 %[7]d 次）",
 			"📝 Meeting #M%[1]d %[2]s ended %[3]s and has no minutes yet. %[4]s, minutes are due within %[5]s (working hours) of the end:\n/minutes #M%[1]d\ndecision: …\n@owner 【topic-item-request-deadline】\n(reminder %[6]d of %[7]d)"},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("bot: duplicate catalog key " + k)
-		}
-		catalog[k] = v
-	}
+	})
 	historyWords["minutes"] = [2]string{"来自会议纪要", "from the minutes of"}
 }

@@ -397,16 +397,11 @@ const (
 )
 
 func init() {
-	for k, v := range map[string][2]string{
+	addMessages(map[string][2]string{
 		mrDue:       {"截止", "Due"},
 		mrProgress:  {"最新进度", "Latest progress"},
 		mrAwaiting:  {"已提交完成，等待发起人验收。", "Delivered; waiting for the initiator's acceptance."},
 		mrFrom:      {"来自 collabbot · %s · #%d（进度请在群里更新）", "From collabbot · %s · #%d (update progress in the group)"},
 		mrDoneInApp: {"（在任务应用中标记完成）", "(marked complete in the task app)"},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("bot: message key " + k + " defined twice")
-		}
-		catalog[k] = v
-	}
+	})
 }

@@ -357,7 +357,7 @@ const (
 )
 
 func init() {
-	for k, v := range map[string][2]string{
+	addMessages(map[string][2]string{
 		pdNudgeDM: {"每日进度提醒方式：私信各负责人（改回群内：/config nudges group）", "Daily check-in: by direct message to each owner (back to the group: /config nudges group)"},
 		pdUsage: {"📋 每日摘要：每个工作日私信你一次，列出你在所有项目群里未完成的任务（先到期的在前）和待你验收的交付。\n开启：/digest on 09:00（时间可省略，默认 09:00）· 关闭：/digest off · 查看：/digest",
 			"📋 Daily digest: one direct message each working day listing your open tasks in every project group (due soonest first) and deliveries waiting for your acceptance.\nOn: /digest on 09:00 (time optional, default 09:00) · Off: /digest off · Status: /digest"},
@@ -372,10 +372,5 @@ func init() {
 		pdFoot:    {"在对应群里更新进度：/update #编号 内容 · 关闭摘要：/digest off", "Update progress in the task's group: /update #id text · Turn off: /digest off"},
 		pdNudgeHead: {"⏰ 今日进度提醒 · %[1]s：你有 %[2]d 项任务今天还没有更新进度：",
 			"⏰ Daily check-in · %[1]s: %[2]d of your tasks have no update today:"},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("bot: message key " + k + " defined twice")
-		}
-		catalog[k] = v
-	}
+	})
 }

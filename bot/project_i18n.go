@@ -85,7 +85,7 @@ const (
 )
 
 func init() {
-	for k, v := range map[string][2]string{
+	addMessages(map[string][2]string{
 		pjNone: {"本群还没有记录项目。", "This group has no project yet."},
 		pjUsage: {"📋 项目（/project 或 /项目）：记录目标、关键成果、参与部门、关键节点和唯一信息发布人。\n" +
 			"/项目 目标 Q3新产品上线\n" +
@@ -200,10 +200,5 @@ func init() {
 		rtRemindTitle:           {"🗓 复盘提醒", "🗓 Retrospective reminder"},
 		rtRemind: {"项目“%s”已于 %s 结项，按约定应在结项后 %d 个工作日内组织复盘会。\n%s 请组织复盘，输出《协作复盘报告》（成功经验 · 不足之处 · 优化建议）。",
 			"The project “%s” was closed on %s; the retrospective is due within %d working days of the close.\n%s, please hold the retrospective and publish its report (what worked · what fell short · suggestions)."},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("bot: duplicate catalog key " + k)
-		}
-		catalog[k] = v
-	}
+	})
 }

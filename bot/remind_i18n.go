@@ -26,7 +26,7 @@ const (
 )
 
 func init() {
-	for k, v := range map[string][2]string{
+	addMessages(map[string][2]string{
 		rmNudge: {"⏰ 今日进度提醒：以下负责人今天还没有更新进度，请发送 /update #编号 进度 说明（在任务消息下回复也可以）：",
 			"⏰ Daily progress check: these owners have not posted an update today. Send /update #id 80%% what changed (a reply in the task's thread works too):"},
 		rmNudgeTitle: {"今日进度提醒", "Daily progress check"},
@@ -60,10 +60,5 @@ func init() {
 			"⏳ #%[1]d %[2]s: %[3]s's delay request (%[5]s → %[4]s, because: %[6]s) is still undecided. %[7]s, please decide: /approve #%[1]d or /deny #%[1]d."},
 		rmNudgeLine: {"%[1]s：%[2]d 项，最急 #%[3]d %[4]s（截止 %[5]s）", "%[1]s: %[2]d task(s), most urgent #%[3]d %[4]s (due %[5]s)"},
 		rmNudgeMore: {"发送 /mine 查看自己的全部任务。", "Send /mine to see all of yours."},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("bot: duplicate catalog key " + k)
-		}
-		catalog[k] = v
-	}
+	})
 }

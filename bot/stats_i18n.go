@@ -29,7 +29,7 @@ const (
 )
 
 func init() {
-	for k, v := range map[string][2]string{
+	addMessages(map[string][2]string{
 		stUsage: {"看不懂统计时段“%s”。可以写：/stats（本月）· /stats 上月 · /stats 本周 · /stats 上周 · /stats 今天 · /stats 30天（1–366 天）",
 			"Unknown period “%s”. Try: /stats (this month) · /stats last month · /stats this week · /stats last week · /stats today · /stats 30 days (1–366)"},
 		stThisMonth: {"本月", "this month"},
@@ -59,10 +59,5 @@ func init() {
 		exTable: {"%d. %s（-table %s）：%s", "%d. %s (-table %s): %s"},
 		exHow: {"导出文件（Excel，一张表一页）：请管理机器人的同事在服务器上运行\ncollabbot export -config config.yaml -group %s -format xlsx -o 项目记录.xlsx\n单张表导出为 CSV（Excel 可直接打开）：-format csv -table task|comm|issue",
 			"To get the file (Excel, one sheet per table), whoever runs the bot runs on its server:\ncollabbot export -config config.yaml -group %s -format xlsx -o records.xlsx\nOne table as CSV (opens in Excel): -format csv -table task|comm|issue"},
-	} {
-		if _, dup := catalog[k]; dup {
-			panic("bot: duplicate catalog key " + k)
-		}
-		catalog[k] = v
-	}
+	})
 }
