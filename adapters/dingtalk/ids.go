@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"collabbot/adapters/platform"
 	"collabbot/bot/chat"
 )
 
@@ -99,38 +100,31 @@ func (a *Adapter) unionID(ctx context.Context, staffID string) (string, error) {
 	if staffID == "" {
 		return "", &chat.SendError{Reason: chat.ReasonGone, Err: errNoUnion}
 	}
-	if u, ok := a.unionIDs.Get(staffID); ok {
-		return u, nil
-	}
-	var r struct {
-		UnionID string `json:"unionid"`
-	}
-	if err := a.api.callOAPI(ctx, apiUserGet, map[string]string{"userid": staffID}, &r); err != nil {
-		return "", err
-	}
-	if r.UnionID == "" {
-		return "", &chat.SendError{Reason: chat.ReasonGone, Err: errNoUnion}
-	}
-	a.unionIDs.Put(staffID, r.UnionID)
-	a.staffIDs.Put(r.UnionID, staffID)
-	return r.UnionID, nil
+	return a.mapID(ctx, staffID, apiUserGet, "userid", "unionid", a.unionIDs, a.staffIDs)
 }
 
 // staffID maps a union id from a 待办 back to a staff id.
 func (a *Adapter) staffID(ctx context.Context, unionID string) (string, error) {
-	if s, ok := a.staffIDs.Get(unionID); ok {
-		return s, nil
+	return a.mapID(ctx, unionID, apiUserByUnion, "unionid", "userid", a.staffIDs, a.unionIDs)
+}
+
+// mapID looks id up through the old API (api takes {param: id} and
+// answers the other id in result[field]), caching the pair both ways:
+// there maps id to the answer, back the answer to id.
+func (a *Adapter) mapID(ctx context.Context, id, api, param, field string, there, back *platform.TTLCache[string]) (string, error) {
+	if v, ok := there.Get(id); ok {
+		return v, nil
 	}
-	var r struct {
-		UserID string `json:"userid"`
-	}
-	if err := a.api.callOAPI(ctx, apiUserByUnion, map[string]string{"unionid": unionID}, &r); err != nil {
+	var r map[string]json.RawMessage
+	if err := a.api.callOAPI(ctx, api, map[string]string{param: id}, &r); err != nil {
 		return "", err
 	}
-	if r.UserID == "" {
+	var other string
+	_ = json.Unmarshal(r[field], &other) // absent or not a string: unknown
+	if other == "" {
 		return "", &chat.SendError{Reason: chat.ReasonGone, Err: errNoUnion}
 	}
-	a.staffIDs.Put(unionID, r.UserID)
-	a.unionIDs.Put(r.UserID, unionID)
-	return r.UserID, nil
+	there.Put(id, other)
+	back.Put(other, id)
+	return other, nil
 }
